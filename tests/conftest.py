@@ -1,0 +1,92 @@
+"""Shared fixtures: personas and the service guards.
+
+Personas follow healthchecks' habit: `learner` tracks a roadmap, `mentor` mentors the
+learner's cohort (once cohorts exist), `outsider` is another learner with no access to either.
+Tests that need a real service carry a marker; without the service they are skipped, and
+with REQUIRE_SERVICES=1 (set by .ci/run) a missing service stops the run instead.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+
+
+def _redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _postgres_configured() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    require = os.environ.get("REQUIRE_SERVICES") == "1"
+    missing = {}
+    if any(item.get_closest_marker("needs_redis") for item in items) and not _redis_available():
+        missing["needs_redis"] = "Redis is not reachable at REDIS_URL"
+    if any(item.get_closest_marker("needs_postgres") for item in items) and not (
+        _postgres_configured()
+    ):
+        missing["needs_postgres"] = "DATABASE_URL does not point at PostgreSQL"
+    if require and missing:
+        pytest.exit("REQUIRE_SERVICES=1 but " + "; ".join(missing.values()), returncode=3)
+    for item in items:
+        for marker, reason in missing.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(email="alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def mentor(db):
+    return UserFactory(email="bob@example.com", display_name="Bob", is_mentor=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="charlie@example.com", display_name="Charlie")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _static_without_collectstatic(settings):
+    # Production serves hashed files from collectstatic's manifest; tests render templates
+    # straight from static/ so they don't depend on a build step.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
