@@ -75,6 +75,9 @@ class Section(ImportedContent):
         default=list, blank=True, help_text="Plain bullet list (outcomes, career paths)."
     )
     callout = models.TextField(blank=True, help_text="Markdown note shown after the section.")
+    table_headers = models.JSONField(
+        default=list, blank=True, help_text="Header row of the section's resource table."
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
