@@ -1,0 +1,2 @@
+# One module per area; importing registers its ModelAdmins.
+from . import accounts  # noqa: F401
