@@ -1,5 +1,6 @@
 from .accounts import User
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
+from .follows import RoadmapFollow
 from .progress import Progress, ProgressEvent, Status
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "ProgressEvent",
     "Resource",
     "Roadmap",
+    "RoadmapFollow",
     "Section",
     "Status",
     "User",
