@@ -1,2 +1,3 @@
 # One module per area; importing registers its ModelAdmins.
 from . import accounts  # noqa: F401
+from . import cohorts  # noqa: F401

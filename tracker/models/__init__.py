@@ -1,9 +1,12 @@
 from .accounts import User
+from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
 from .progress import Progress, ProgressEvent, Status
 
 __all__ = [
+    "Cohort",
+    "Membership",
     "ImportedContent",
     "Item",
     "Level",
