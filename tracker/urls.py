@@ -6,6 +6,7 @@ from tracker.views import health, pages
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.liveness, name="liveness"),
     # roadmaps (public)
     # accounts and /me/
     # plan

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -24,6 +24,13 @@ def _redis_ok() -> bool:
         return bool(client.ping())
     except Exception:
         return False
+
+
+@require_safe
+@never_cache
+def liveness(request: HttpRequest) -> HttpResponse:
+    """The process answers; touches nothing else. Also the load test's trivial-view ceiling."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_safe
