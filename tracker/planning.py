@@ -1,0 +1,261 @@
+"""The study-plan algorithm: remaining items in, week-by-week buckets out.
+
+Pure functions over plain dataclasses, no ORM, so it is tested with hypothesis.
+
+Rules (the contract the plan page, the digest and the calendar feed rely on):
+
+- Weeks start on Monday 00:00 in the learner's time zone. `today` may be a date (already
+  local) or an aware datetime (converted to the learner's zone first).
+- The current week gets the learner's full weekly budget, whatever the weekday: the week's
+  snapshot is normally taken on Monday, and a learner who starts on Thursday would rather see
+  a full week of work than a third of an item.
+- Hours are whole numbers. An in-progress item counts half its estimate as done, the done
+  half rounded down: an 8 h item in progress has 4 h left, a 5 h item 3 h, a 1 h item 1 h
+  (`remaining = estimate - estimate // 2`). `already_planned` hours (the
+  part of the item already scheduled in a fixed, earlier week) come off what is left.
+- Done and skipped items are left out; so is an item with nothing left to plan.
+- Items keep roadmap order except where a prerequisite that is itself still remaining comes
+  later: then the dependant waits until the prerequisite is fully scheduled (a stable
+  topological sort preferring roadmap order). Prerequisite ids that are not among the
+  remaining items are treated as finished. A prerequisite cycle (bad data) cannot be
+  honoured; the cycle's items are then placed in roadmap order rather than dropped.
+- Items are laid out one after another and split over consecutive weeks where a week's
+  budget runs out, so every week but the last is exactly full. An entry says whether it
+  continues from last week and whether it continues next week.
+- The projected finish is the day the last hour falls on, assuming a week's hours are spread
+  evenly over its seven days, and never before today.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+DONE = "done"
+SKIPPED = "skipped"
+FINISHED = frozenset({DONE, SKIPPED})
+
+# The weekly budget is 1-60 h on the user model; hours needed for a target may exceed it.
+MAX_WEEKLY_HOURS = 60
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    id: int
+    title: str
+    hours: int
+    prerequisites: tuple[int, ...] = ()
+    status: str = NOT_STARTED
+    already_planned: int = 0
+
+    @property
+    def remaining_hours(self) -> int:
+        if self.status in FINISHED:
+            return 0
+        left = self.hours - self.hours // 2 if self.status == IN_PROGRESS else self.hours
+        return max(0, left - self.already_planned)
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    item_id: int
+    title: str
+    hours: int
+    continues_from_previous: bool = False
+    continues_next: bool = False
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date  # a Monday, in the learner's time zone
+    entries: tuple[PlanEntry, ...]
+    time_zone: str = "UTC"
+
+    @property
+    def end(self) -> date:
+        """The Sunday that closes the week."""
+        return self.start + timedelta(days=6)
+
+    @property
+    def hours(self) -> int:
+        return sum(entry.hours for entry in self.entries)
+
+    @property
+    def starts_at(self) -> datetime:
+        return week_starts_at(self.start, self.time_zone)
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    target_date: date
+    met: bool
+    # Met: days to spare between the projected finish and the target.
+    spare_days: int = 0
+    # Not met: the whole weekly hours that would meet it; None when no budget can (the
+    # target is already past).
+    hours_needed: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    weeks: tuple[Week, ...]
+    weekly_hours: int
+    total_hours: int
+    projected_finish: date | None
+    target: TargetStatus | None = None
+    order: tuple[int, ...] = field(default=(), repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.weeks
+
+
+def local_date(today: date | datetime, time_zone: str) -> date:
+    if isinstance(today, datetime):
+        if today.tzinfo is None:
+            raise ValueError("today must be a date or an aware datetime")
+        return today.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+    return today
+
+
+def week_start(today: date | datetime, time_zone: str = "UTC") -> date:
+    """The Monday of the learner's current local week."""
+    day = local_date(today, time_zone)
+    return day - timedelta(days=day.weekday())
+
+
+def week_starts_at(monday: date, time_zone: str) -> datetime:
+    """Monday 00:00 in the learner's zone, as an aware datetime."""
+    return datetime.combine(monday, time.min, tzinfo=zoneinfo.ZoneInfo(time_zone))
+
+
+def study_order(items: list[PlanItem]) -> list[PlanItem]:
+    """Roadmap order, except that a dependant never precedes a remaining prerequisite."""
+    position = {item.id: index for index, item in enumerate(items)}
+    waiting_on: dict[int, set[int]] = {}
+    dependants: dict[int, list[int]] = {item.id: [] for item in items}
+    for item in items:
+        prerequisites = {p for p in item.prerequisites if p in position and p != item.id}
+        waiting_on[item.id] = prerequisites
+        for prerequisite in prerequisites:
+            dependants[prerequisite].append(item.id)
+    ready = [position[item.id] for item in items if not waiting_on[item.id]]
+    heapq.heapify(ready)
+    ordered: list[PlanItem] = []
+    placed: set[int] = set()
+    while len(ordered) < len(items):
+        if not ready:
+            # A cycle: release its earliest item so nothing is silently dropped.
+            stuck = min(position[i] for i in waiting_on if i not in placed)
+            waiting_on[items[stuck].id] = set()
+            ready.append(stuck)
+        index = heapq.heappop(ready)
+        item = items[index]
+        if item.id in placed:
+            continue
+        placed.add(item.id)
+        ordered.append(item)
+        for dependant in dependants[item.id]:
+            waiting_on[dependant].discard(item.id)
+            if not waiting_on[dependant] and dependant not in placed:
+                heapq.heappush(ready, position[dependant])
+    return ordered
+
+
+def _finish_date(first_monday: date, total: int, weekly_hours: int, today: date) -> date | None:
+    if total <= 0:
+        return None
+    weeks = math.ceil(total / weekly_hours)
+    last_week_hours = total - (weeks - 1) * weekly_hours
+    day_in_week = math.ceil(7 * last_week_hours / weekly_hours) - 1
+    finish = first_monday + timedelta(days=7 * (weeks - 1) + day_in_week)
+    return max(finish, today)
+
+
+def _target_status(
+    target: date, first_monday: date, total: int, weekly_hours: int, today: date
+) -> TargetStatus:
+    finish = _finish_date(first_monday, total, weekly_hours, today)
+    if finish is None or finish <= target:
+        spare = (target - finish).days if finish else (target - today).days
+        return TargetStatus(target_date=target, met=True, spare_days=max(0, spare))
+    if target < today:
+        return TargetStatus(target_date=target, met=False, hours_needed=None)
+    # More hours never finish later, so the smallest sufficient budget is a binary search;
+    # 7 * total hours a week finish on this week's Monday, i.e. today at the latest.
+    low, high = weekly_hours + 1, max(7 * total, weekly_hours + 1)
+    while low < high:
+        middle = (low + high) // 2
+        if _finish_date(first_monday, total, middle, today) <= target:
+            high = middle
+        else:
+            low = middle + 1
+    needed = low if _finish_date(first_monday, total, low, today) <= target else None
+    return TargetStatus(target_date=target, met=False, hours_needed=needed)
+
+
+def make_plan(
+    items: list[PlanItem],
+    *,
+    weekly_hours: int,
+    time_zone: str = "UTC",
+    today: date | datetime,
+    target_date: date | None = None,
+) -> Plan:
+    """Lay the remaining `items` (given in roadmap order) out over weeks of `weekly_hours`."""
+    if weekly_hours < 1:
+        raise ValueError("weekly_hours must be at least 1")
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each item may appear only once")
+    local_today = local_date(today, time_zone)
+    first_monday = week_start(local_today)
+    remaining = [item for item in items if item.remaining_hours > 0]
+    ordered = study_order(remaining)
+
+    weeks: list[Week] = []
+    entries: list[PlanEntry] = []
+    used = 0
+    monday = first_monday
+    for item in ordered:
+        left = item.remaining_hours
+        started = False
+        while left > 0:
+            if used == weekly_hours:
+                weeks.append(Week(start=monday, entries=tuple(entries), time_zone=time_zone))
+                entries, used, monday = [], 0, monday + timedelta(days=7)
+            take = min(left, weekly_hours - used)
+            left -= take
+            used += take
+            entries.append(
+                PlanEntry(
+                    item_id=item.id,
+                    title=item.title,
+                    hours=take,
+                    continues_from_previous=started,
+                    continues_next=left > 0,
+                )
+            )
+            started = True
+    if entries:
+        weeks.append(Week(start=monday, entries=tuple(entries), time_zone=time_zone))
+
+    total = sum(item.remaining_hours for item in ordered)
+    target = (
+        _target_status(target_date, first_monday, total, weekly_hours, local_today)
+        if target_date
+        else None
+    )
+    return Plan(
+        weeks=tuple(weeks),
+        weekly_hours=weekly_hours,
+        total_hours=total,
+        projected_finish=_finish_date(first_monday, total, weekly_hours, local_today),
+        target=target,
+        order=tuple(item.id for item in ordered),
+    )
