@@ -51,6 +51,8 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # False until the learner picks a zone, so /me/ can offer the browser's zone instead of UTC.
+    time_zone_chosen = models.BooleanField(default=False, editable=False)
     weekly_hours = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
