@@ -2,6 +2,7 @@ from .accounts import User
 from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
+from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "Section",
     "Status",
     "User",
+    "WeekPlan",
 ]

@@ -1,0 +1,214 @@
+"""The hourly rollover: snapshots as each learner's local week begins, and the digest."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
+from tracker import tasks
+from tracker.models import RoadmapFollow, Status, WeekPlan
+from tracker.schedules import ensure_schedules
+from tracker.services import plans
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://roadmap.example.org"
+
+
+@pytest.fixture
+def roadmap_items(db):
+    section = SectionFactory()
+    items = [
+        ItemFactory(section=section, title=f"Topic {n}", effort_hours=4, order=n) for n in range(6)
+    ]
+    return section.roadmap, items
+
+
+def follower(roadmap, **fields):
+    learner = UserFactory(**fields)
+    RoadmapFollow.objects.create(learner=learner, roadmap=roadmap)
+    return learner
+
+
+def test_auckland_week_begins_while_los_angeles_is_still_in_last_week(time_machine, roadmap_items):
+    roadmap, _ = roadmap_items
+    kiwi = follower(roadmap, time_zone="Pacific/Auckland")
+    angeleno = follower(roadmap, time_zone="America/Los_Angeles")
+    # Sunday 1 March, 10:59 UTC: 23:59 on Sunday in Auckland (UTC+13).
+    time_machine.move_to(datetime(2026, 3, 1, 10, 59, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    assert list(WeekPlan.objects.filter(learner=kiwi).values_list("week_start", flat=True)) == [
+        date(2026, 2, 23)
+    ]
+
+    # 11:00 UTC is Monday 00:00 in Auckland: a new week there, still Saturday in Los Angeles.
+    time_machine.move_to(datetime(2026, 3, 1, 11, 0, tzinfo=UTC), tick=False)
+    result = plans.make_weekly_plans()
+    assert result.snapshots_created == 1
+    assert WeekPlan.objects.filter(learner=kiwi, week_start=date(2026, 3, 2)).exists()
+    assert not WeekPlan.objects.filter(learner=angeleno, week_start=date(2026, 3, 2)).exists()
+
+    # Monday 00:00 in Los Angeles is 08:00 UTC (PST, UTC-8).
+    time_machine.move_to(datetime(2026, 3, 2, 8, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().snapshots_created == 1
+    assert WeekPlan.objects.filter(learner=angeleno, week_start=date(2026, 3, 2)).exists()
+
+
+def test_los_angeles_week_begins_an_hour_earlier_in_utc_after_daylight_saving(
+    time_machine, roadmap_items
+):
+    roadmap, _ = roadmap_items
+    angeleno = follower(roadmap, time_zone="America/Los_Angeles")
+    # Clocks went forward on Sunday 8 March 2026: Monday 9 March 00:00 PDT is 07:00 UTC.
+    time_machine.move_to(datetime(2026, 3, 9, 6, 59, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    assert not WeekPlan.objects.filter(learner=angeleno, week_start=date(2026, 3, 9)).exists()
+    time_machine.move_to(datetime(2026, 3, 9, 7, 0, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    assert WeekPlan.objects.filter(learner=angeleno, week_start=date(2026, 3, 9)).exists()
+
+
+def test_auckland_week_begins_an_hour_later_in_utc_after_daylight_saving_ends(
+    time_machine, roadmap_items
+):
+    roadmap, _ = roadmap_items
+    kiwi = follower(roadmap, time_zone="Pacific/Auckland")
+    # NZDT ended on Sunday 5 April 2026: Monday 6 April 00:00 NZST (UTC+12) is 12:00 UTC.
+    time_machine.move_to(datetime(2026, 4, 5, 11, 59, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    assert not WeekPlan.objects.filter(learner=kiwi, week_start=date(2026, 4, 6)).exists()
+    time_machine.move_to(datetime(2026, 4, 5, 12, 0, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    assert WeekPlan.objects.filter(learner=kiwi, week_start=date(2026, 4, 6)).exists()
+
+
+def test_a_second_run_in_the_same_hour_creates_and_sends_nothing(time_machine, roadmap_items):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap, digest_opt_in=True)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    first = plans.make_weekly_plans()
+    time_machine.move_to(datetime(2026, 3, 2, 0, 40, tzinfo=UTC), tick=False)
+    second = plans.make_weekly_plans()
+    assert (first.snapshots_created, first.digests_sent) == (1, 1)
+    assert (second.snapshots_created, second.digests_sent) == (0, 0)
+    assert WeekPlan.objects.filter(learner=learner).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_learners_who_did_not_opt_in_get_a_snapshot_but_no_email(time_machine, roadmap_items):
+    roadmap, _ = roadmap_items
+    follower(roadmap, digest_opt_in=False)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().snapshots_created == 1
+    assert mail.outbox == []
+
+
+def test_a_week_already_snapshotted_by_a_visit_still_gets_its_digest_once(
+    time_machine, roadmap_items
+):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap, digest_opt_in=True)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 10, tzinfo=UTC), tick=False)
+    plans.plan_view(learner=learner)  # the learner opened /plan/ just after midnight
+    time_machine.move_to(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().digests_sent == 1
+    assert plans.make_weekly_plans().digests_sent == 0
+    assert len(mail.outbox) == 1
+
+
+def test_opting_in_mid_week_waits_for_next_monday(time_machine, roadmap_items):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    learner.digest_opt_in = True
+    learner.save()
+    time_machine.move_to(datetime(2026, 3, 5, 9, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().digests_sent == 0
+    time_machine.move_to(datetime(2026, 3, 9, 0, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().digests_sent == 1
+
+
+def test_a_failed_digest_is_retried_on_the_next_run(time_machine, roadmap_items, monkeypatch):
+    roadmap, _ = roadmap_items
+    follower(roadmap, digest_opt_in=True)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+
+    def broken(**kwargs):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(plans, "send_weekly_digest", broken)
+    assert plans.make_weekly_plans().digest_failures == 1
+    monkeypatch.undo()
+    time_machine.move_to(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().digests_sent == 1
+    assert len(mail.outbox) == 1
+
+
+def test_digest_reports_last_week_this_week_and_what_carried_over(time_machine, roadmap_items):
+    roadmap, items = roadmap_items
+    learner = follower(roadmap, digest_opt_in=True, weekly_hours=8, display_name="Alice")
+    # Week of 23 February: Topic 0 and Topic 1 (4 h each) are planned.
+    time_machine.move_to(datetime(2026, 2, 23, 0, 0, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+    mail.outbox.clear()
+    time_machine.move_to(datetime(2026, 2, 25, 12, 0, tzinfo=UTC), tick=False)
+    ProgressFactory(
+        learner=learner,
+        item=items[0],
+        status=Status.DONE,
+        completed_at=datetime(2026, 2, 25, 12, 0, tzinfo=UTC),
+    )
+
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    plans.make_weekly_plans()
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [learner.email]
+    assert message.subject == "Your study plan for the week of 2 March"
+    text = message.body
+    assert "Planned 8 h, done 4 h (50%)" in text
+    assert "[x] Topic 0 (4 h)" in text
+    assert "[ ] Topic 1 (4 h)" in text
+    this_week = text.split("THIS WEEK")[1]
+    assert "- Topic 1 (4 h)" in this_week and "- Topic 2 (4 h)" in this_week
+    carried = text.split("CARRIED OVER FROM LAST WEEK")[1]
+    assert "- Topic 1" in carried and "Topic 2" not in carried.split("Projected")[0]
+    assert "https://roadmap.example.org/plan/" in text
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Carried over from last week" in html
+    assert 'href="https://roadmap.example.org/plan/"' in html
+
+
+def test_learners_with_nothing_to_plan_are_not_visited(time_machine, db):
+    UserFactory()  # follows nothing and has no progress
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    assert plans.make_weekly_plans().snapshots_created == 0
+
+
+def test_the_command_and_the_task_run_the_same_rollover(time_machine, roadmap_items, capsys):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap)
+    time_machine.move_to(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False)
+    call_command("make_weekly_plans", "--dry-run")
+    assert learner.email in capsys.readouterr().out
+    assert not WeekPlan.objects.exists()
+    call_command("make_weekly_plans")
+    assert "1 week plan(s) saved" in capsys.readouterr().out
+    assert tasks.make_weekly_plans.delay().get()["snapshots_created"] == 0
+    assert WeekPlan.objects.count() == 1
+
+
+def test_the_hourly_schedule_is_installed_by_migration_and_ensured_idempotently(db):
+    task = PeriodicTask.objects.get(task="tracker.tasks.make_weekly_plans")
+    assert task.crontab.minute == "0" and task.crontab.hour == "*"
+    assert task.enabled
+    assert "Weekly study plans" not in ensure_schedules()
+    assert PeriodicTask.objects.filter(task="tracker.tasks.make_weekly_plans").count() == 1
