@@ -1,0 +1,267 @@
+"""Admin for roadmap content. Every write bumps the content version, so cached pages change
+with it; the importer's bookkeeping fields (`key`, `imported_values`, `source_path`) are
+shown read-only because the next import relies on them."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from tracker.content_cache import bump_content_version
+from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
+
+IMPORTER_FIELDS = ("imported_values", "created_at", "updated_at")
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No"), ("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
+@admin.action(description="Archive selected (hide from pages, keep progress)")
+def archive(modeladmin, request, queryset):
+    queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
+    bump_content_version()
+
+
+@admin.action(description="Restore selected from the archive")
+def unarchive(modeladmin, request, queryset):
+    queryset.update(archived_at=None)
+    bump_content_version()
+
+
+class ContentAdmin(admin.ModelAdmin):
+    """Shared behaviour: bump the content version on every write, importer fields read-only."""
+
+    actions = [archive, unarchive]
+    readonly_fields = IMPORTER_FIELDS
+    list_per_page = 100
+
+    @admin.display(boolean=True, description="archived", ordering="archived_at")
+    def is_archived(self, obj) -> bool:
+        return obj.archived_at is not None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_content_version()
+
+    def save_related(self, request, form, formsets, change):
+        # Inlines and M2M (prerequisites) are saved after the object: bump again once they are.
+        super().save_related(request, form, formsets, change)
+        bump_content_version()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Resource:
+            return super().save_formset(request, form, formset, change)
+        # Inline resources take their owner's roadmap and the importer's default key.
+        for resource in formset.save(commit=False):
+            resource.roadmap_id = form.instance.roadmap_id
+            if not resource.key:
+                resource.key = default_resource_key(resource)
+            resource.save()
+        for resource in formset.deleted_objects:
+            resource.delete()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_content_version()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        bump_content_version()
+
+
+def default_resource_key(resource: Resource) -> str:
+    """The importer's default key shape (content/README.md): `<owner>/<group>/<url or title>`."""
+    owner = f"item:{resource.item.slug}" if resource.item_id else f"section:{resource.section.slug}"
+    return f"{owner}/{resource.group}/{resource.url or resource.title}"
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    extra = 0
+    fields = ["order", "title", "url", "kind", "level", "group", "row", "note", "key"]
+    readonly_fields = ["key"]
+    ordering = ["order", "id"]
+    show_change_link = True
+
+
+class ItemResourceInline(ResourceInline):
+    fk_name = "item"
+
+
+class SectionResourceInline(ResourceInline):
+    fk_name = "section"
+    verbose_name = "section resource"
+    verbose_name_plural = "section resources (tables, recommended lists, group links)"
+
+    def get_queryset(self, request):
+        # Resources of the section's items are edited under their item.
+        return super().get_queryset(request).filter(item__isnull=True)
+
+
+class OwnedByRoadmapForm(forms.ModelForm):
+    """Refuses a section or item that belongs to another roadmap than the row itself."""
+
+    def clean(self):
+        cleaned = super().clean()
+        roadmap = cleaned.get("roadmap")
+        for name in ("section", "item"):
+            owner = cleaned.get(name)
+            if roadmap and owner and owner.roadmap_id != roadmap.pk:
+                self.add_error(name, f"This {name} belongs to another roadmap ({owner.roadmap}).")
+        if "item" in self.fields and not (cleaned.get("item") or cleaned.get("section")):
+            raise forms.ValidationError("A resource belongs to an item or to a section: pick one.")
+        return cleaned
+
+
+@admin.register(Roadmap)
+class RoadmapAdmin(ContentAdmin):
+    list_display = ["title", "slug", "order", "item_count", "is_archived", "updated_at"]
+    list_filter = [ArchivedFilter]
+    search_fields = ["title", "slug", "summary"]
+    ordering = ["order", "title"]
+    readonly_fields = (*IMPORTER_FIELDS, "source_path")
+    fields = [
+        "title",
+        "slug",
+        "order",
+        "summary",
+        "intro",
+        "tagline",
+        "archived_at",
+        "source_path",
+        "imported_values",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_item_count=Count("items", filter=Q(items__archived_at__isnull=True)))
+        )
+
+    @admin.display(description="active items", ordering="_item_count")
+    def item_count(self, obj) -> int:
+        return obj._item_count
+
+
+@admin.register(Section)
+class SectionAdmin(ContentAdmin):
+    list_display = ["title", "roadmap", "kind", "level", "order", "is_archived"]
+    list_filter = ["roadmap", "kind", "level", ArchivedFilter]
+    list_select_related = ["roadmap"]
+    search_fields = ["title", "slug", "body"]
+    ordering = ["roadmap", "order"]
+    inlines = [SectionResourceInline]
+    fields = [
+        "roadmap",
+        "title",
+        "slug",
+        "kind",
+        "level",
+        "order",
+        "body",
+        "entries",
+        "table_headers",
+        "callout",
+        "archived_at",
+        "imported_values",
+        "created_at",
+        "updated_at",
+    ]
+
+
+@admin.register(Item)
+class ItemAdmin(ContentAdmin):
+    list_display = [
+        "title",
+        "roadmap",
+        "section",
+        "kind",
+        "level",
+        "effort_hours",
+        "order",
+        "is_archived",
+    ]
+    list_filter = ["roadmap", "section", "kind", "level", "optional", ArchivedFilter]
+    list_select_related = ["roadmap", "section__roadmap"]
+    search_fields = ["title", "slug", "resources__url", "resources__title"]
+    ordering = ["roadmap", "order"]
+    form = OwnedByRoadmapForm
+    filter_horizontal = ["prerequisites"]
+    inlines = [ItemResourceInline]
+    fieldsets = [
+        (None, {"fields": ["roadmap", "section", "title", "slug", "kind", "level", "group"]}),
+        ("Text", {"fields": ["description", "note", "optional", "skills", "badge_url"]}),
+        ("Planning", {"fields": ["effort_hours", "effort_note", "order", "prerequisites"]}),
+        ("Import", {"fields": ["archived_at", *IMPORTER_FIELDS], "classes": ["collapse"]}),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # formfield_for_manytomany has no access to the object being edited.
+        request._editing_item = obj
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "prerequisites":
+            # Offer active items of the same roadmap, plus whatever is already chosen so an
+            # archived prerequisite does not make the form invalid.
+            item = getattr(request, "_editing_item", None)
+            choices = Item.objects.active()
+            if item is not None:
+                choices = choices.filter(roadmap_id=item.roadmap_id).exclude(pk=item.pk)
+                choices = choices | item.prerequisites.all()
+            kwargs["queryset"] = (
+                choices.select_related("roadmap").distinct().order_by("roadmap", "order")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Resource)
+class ResourceAdmin(ContentAdmin):
+    list_display = ["title", "url", "roadmap", "kind", "level", "group", "owner", "is_archived"]
+    list_filter = ["roadmap", "section", "kind", "level", "group", ArchivedFilter]
+    list_select_related = ["roadmap", "item", "section__roadmap"]
+    search_fields = ["title", "url", "key", "note"]
+    ordering = ["roadmap", "order"]
+    raw_id_fields = ["item"]
+    readonly_fields = (*IMPORTER_FIELDS, "key")
+    form = OwnedByRoadmapForm
+
+    def save_model(self, request, obj, form, change):
+        if not obj.key:
+            obj.key = default_resource_key(obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="owner")
+    def owner(self, obj) -> str:
+        return str(obj.item or obj.section)
+
+
+@admin.register(RoadmapFollow)
+class RoadmapFollowAdmin(admin.ModelAdmin):
+    """Learners choose what they follow; the admin mostly looks."""
+
+    list_display = ["learner", "roadmap", "position", "created_at"]
+    list_filter = ["roadmap"]
+    list_select_related = ["learner", "roadmap"]
+    search_fields = ["learner__email", "roadmap__title", "roadmap__slug"]
+    ordering = ["learner", "position"]
+    readonly_fields = ["learner", "roadmap", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,390 @@
+"""What the public roadmap pages show: loading a roadmap in a fixed number of queries, and
+arranging its sections, item groups and resource tables the way the source document lays
+them out.
+
+The arranging functions work on already-loaded rows (lists), so they never query and can be
+tested with plain objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.text import slugify
+
+from tracker.models import Item, Level, Progress, Resource, Roadmap, Section
+
+TABLE_GROUP = "table"
+RECOMMENDED_GROUP = "highly-recommended"
+RECOMMENDED_TITLE = "Highly Recommended Resources"
+
+_KIND_LABELS = dict(Resource.Kind.choices)
+_LEVEL_LABELS = dict(Level.choices)
+_ITEM_ANCHOR = re.compile(r"^item-\d+$")  # item rows' ids, which sections must not take
+_NUMBER_HEADER = re.compile(r"^\s*(s\.?\s*no\.?|no\.?|#|number)\s*$", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def roadmaps_for_list() -> QuerySet[Roadmap]:
+    """Active roadmaps with their active items' count and total hours, in one query."""
+    active_items = Q(items__archived_at__isnull=True)
+    return Roadmap.objects.active().annotate(
+        item_count=Count("items", filter=active_items),
+        total_hours=Sum("items__effort_hours", filter=active_items),
+    )
+
+
+def roadmap_for_page(slug: str) -> Roadmap | None:
+    """An active roadmap with everything its page shows, in six queries whatever its size:
+    roadmap, sections, section resources, items (joined to their roadmap for URLs), item
+    resources, item prerequisites. Archived rows are left out at every level.
+    """
+    items = (
+        Item.objects.active()
+        .select_related("roadmap")
+        .prefetch_related(
+            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
+            Prefetch(
+                "prerequisites",
+                queryset=Item.objects.active().select_related("roadmap").order_by("order", "id"),
+            ),
+        )
+        .order_by("order", "id")
+    )
+    sections = (
+        Section.objects.active()
+        .prefetch_related(
+            Prefetch("items", queryset=items),
+            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
+        )
+        .order_by("order", "id")
+    )
+    return (
+        Roadmap.objects.active()
+        .filter(slug=slug)
+        .prefetch_related(Prefetch("sections", queryset=sections))
+        .first()
+    )
+
+
+def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
+    """An active item of an active roadmap, with its resources, prerequisites and dependents
+    (active ones only): four queries."""
+    linked_items = Item.objects.active().select_related("roadmap").order_by("order", "id")
+    return (
+        Item.objects.active()
+        .filter(
+            roadmap__slug=roadmap_slug,
+            roadmap__archived_at__isnull=True,
+            slug=item_slug,
+        )
+        .select_related("roadmap", "section")
+        .prefetch_related(
+            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
+            Prefetch("prerequisites", queryset=linked_items),
+            Prefetch("dependents", queryset=linked_items),
+        )
+        .first()
+    )
+
+
+def attach_progress(items: Iterable[Item], learner) -> None:
+    """Set `item.my_progress` (the learner's Progress or None) on every item, in one query."""
+    items = list(items)
+    progress = {
+        row.item_id: row
+        for row in Progress.objects.for_learner(learner).filter(
+            item_id__in=[item.id for item in items]
+        )
+    }
+    for item in items:
+        item.my_progress = progress.get(item.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource tables
+
+
+@dataclass
+class Column:
+    kind: str
+    label: str
+
+
+@dataclass
+class TableRow:
+    number: int | None
+    cells: list[list[Resource]]
+    level: str = ""
+    level_label: str = ""
+
+
+@dataclass
+class ResourceTable:
+    number_header: str
+    columns: list[Column]
+    level_header: str
+    rows: list[TableRow]
+
+
+def _split_headers(headers: Sequence[str], leading: int) -> tuple[str, list[str], str]:
+    """Split a header row into (number header, middle headers, level header).
+
+    `leading` is how many leading headers describe something other than resources (1 for a
+    plain resource table: "S.No"; 2 for the techniques table: "S.No", "Technique").
+    """
+    headers = [str(h) for h in headers]
+    number = "S.No"
+    if headers and _NUMBER_HEADER.match(headers[0]):
+        number = headers[0]
+    middle = headers[leading:] if len(headers) >= leading else []
+    level = "Level"
+    if middle and middle[-1].strip().lower() == "level":
+        level = middle[-1]
+        middle = middle[:-1]
+    return number, middle, level
+
+
+def table_columns(resources: Sequence[Resource], headers: Sequence[str]) -> list[Column]:
+    """One column per resource kind.
+
+    When every kind present names exactly one header (the header "Best YouTube Playlist"
+    names the kind "playlist"), the columns follow the headers and keep their wording, empty
+    columns included; otherwise they follow the kinds in order of first appearance.
+    """
+    present = list(dict.fromkeys(resource.kind for resource in resources))
+    by_header: list[Column] = []
+    for header in headers:
+        words = header.lower()
+        matches = [
+            kind for kind, label in _KIND_LABELS.items() if kind in words or label.lower() in words
+        ]
+        if len(set(matches)) != 1:
+            by_header = []
+            break
+        by_header.append(Column(kind=matches[0], label=header))
+    header_kinds = [column.kind for column in by_header]
+    if (
+        by_header
+        and len(set(header_kinds)) == len(header_kinds)
+        and set(present) <= set(header_kinds)
+    ):
+        return by_header
+    return [Column(kind=kind, label=_KIND_LABELS.get(kind, kind.title())) for kind in present]
+
+
+def row_cells(resources: Iterable[Resource], columns: Sequence[Column]) -> list[list[Resource]]:
+    cells: dict[str, list[Resource]] = {column.kind: [] for column in columns}
+    for resource in resources:
+        if resource.kind in cells:
+            cells[resource.kind].append(resource)
+    return [cells[column.kind] for column in columns]
+
+
+def _level_of(resources: Iterable[Resource], default: str) -> str:
+    return next((resource.level for resource in resources if resource.level), default)
+
+
+def resource_table(
+    resources: Sequence[Resource], headers: Sequence[str], *, default_level: str = ""
+) -> ResourceTable | None:
+    """Rebuild a document table from its cells: resources with a `row`, grouped by row."""
+    if not resources:
+        return None
+    number_header, middle, level_header = _split_headers(headers, leading=1)
+    columns = table_columns(resources, middle)
+    rows: dict[int | None, list[Resource]] = {}
+    for resource in resources:
+        rows.setdefault(resource.row, []).append(resource)
+    # Rows without a number go last, in the order they were written.
+    ordered = sorted(rows.items(), key=lambda pair: (pair[0] is None, pair[0] or 0))
+    table_rows = []
+    for number, cells in ordered:
+        level = _level_of(cells, default_level)
+        table_rows.append(
+            TableRow(
+                number=number,
+                cells=row_cells(cells, columns),
+                level=level,
+                level_label=_LEVEL_LABELS.get(level, ""),
+            )
+        )
+    return ResourceTable(
+        number_header=number_header,
+        columns=columns,
+        level_header=level_header,
+        rows=table_rows,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Techniques: a table whose rows are items
+
+
+@dataclass
+class ItemTable:
+    number_header: str
+    item_header: str
+    columns: list[Column]
+    level_header: str
+
+
+@dataclass
+class ItemTableRow:
+    number: int | None
+    cells: list[list[Resource]]
+    # The item's resources that are not table cells (shown under its title).
+    extra: list[Resource]
+
+
+def item_table(section: Section, items: Sequence[Item]) -> ItemTable:
+    headers = [str(h) for h in (section.table_headers or [])]
+    number_header, middle, level_header = _split_headers(headers, leading=2)
+    item_header = headers[1] if len(headers) > 1 else "Item"
+    cells = [
+        resource
+        for item in items
+        for resource in item.resources.all()
+        if resource.group == TABLE_GROUP
+    ]
+    return ItemTable(
+        number_header=number_header,
+        item_header=item_header,
+        columns=table_columns(cells, middle),
+        level_header=level_header,
+    )
+
+
+def item_table_row(item: Item, columns: Sequence[Column] | None = None) -> ItemTableRow:
+    """An item's cells in its section's table. Without `columns` (a row re-rendered on its
+    own), they are worked out from the item's section as for the whole table."""
+    resources = list(item.resources.all())
+    if columns is None:
+        columns = item_table(item.section, [item]).columns
+    table = [resource for resource in resources if resource.group == TABLE_GROUP]
+    return ItemTableRow(
+        number=min((r.row for r in table if r.row), default=None),
+        cells=row_cells(table, columns),
+        extra=[resource for resource in resources if resource.group != TABLE_GROUP],
+    )
+
+
+def is_table_item(item: Item) -> bool:
+    return item.section.kind == Section.Kind.TECHNIQUES
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+@dataclass
+class ItemGroup:
+    title: str
+    anchor: str
+    items: list[Item] = field(default_factory=list)
+    # Section resources filed under this group's name (the 👉 link under "Mathematics").
+    resources: list[Resource] = field(default_factory=list)
+
+
+@dataclass
+class SectionBlock:
+    section: Section
+    anchor: str
+    groups: list[ItemGroup]
+    table: ResourceTable | None
+    item_table: ItemTable | None
+    recommended: list[Resource]
+    recommended_anchor: str
+    other_resources: list[Resource]
+
+    @property
+    def toc_children(self) -> list[tuple[str, str]]:
+        children = [(group.title, group.anchor) for group in self.groups if group.title]
+        if self.recommended:
+            children.append((RECOMMENDED_TITLE, self.recommended_anchor))
+        return children
+
+    @property
+    def quoted(self) -> bool:
+        # The document writes these sections' text as a quote; the YAML stores it without ">".
+        return self.section.kind in {Section.Kind.PROJECTS, Section.Kind.NOTES}
+
+
+def _group_title(item: Item, section: Section) -> str:
+    if item.group:
+        return item.group
+    if section.kind == Section.Kind.PROJECTS and item.level:
+        return f"{_LEVEL_LABELS[item.level]} Projects"
+    return ""
+
+
+def section_block(section: Section, used_anchors: set[str]) -> SectionBlock:
+    """Arrange one section's prefetched items and resources."""
+
+    def anchor(*parts: str) -> str:
+        base = slugify("-".join(parts)) or "section"
+        if _ITEM_ANCHOR.match(base):
+            base = f"section-{base}"
+        candidate, n = base, 1
+        while candidate in used_anchors:
+            n += 1
+            candidate = f"{base}-{n}"
+        used_anchors.add(candidate)
+        return candidate
+
+    section_anchor = anchor(section.slug)
+    groups: dict[str, ItemGroup] = {}
+    items = list(section.items.all())
+    for item in items:
+        title = _group_title(item, section)
+        if title not in groups:
+            groups[title] = ItemGroup(
+                title=title, anchor=anchor(section.slug, title) if title else section_anchor
+            )
+        groups[title].items.append(item)
+
+    table_cells: list[Resource] = []
+    recommended: list[Resource] = []
+    other: list[Resource] = []
+    for resource in section.resources.all():
+        if resource.group == TABLE_GROUP:
+            table_cells.append(resource)
+        elif resource.group == RECOMMENDED_GROUP:
+            recommended.append(resource)
+        elif resource.group and resource.group in groups:
+            groups[resource.group].resources.append(resource)
+        else:
+            # Never lose a link: a resource that fits no place still shows.
+            other.append(resource)
+
+    is_techniques = section.kind == Section.Kind.TECHNIQUES
+    return SectionBlock(
+        section=section,
+        anchor=section_anchor,
+        groups=list(groups.values()),
+        table=resource_table(table_cells, section.table_headers or [], default_level=section.level),
+        item_table=item_table(section, items) if is_techniques and items else None,
+        recommended=recommended,
+        recommended_anchor=anchor(section.slug, RECOMMENDED_GROUP) if recommended else "",
+        other_resources=other,
+    )
+
+
+# Ids the page itself uses, which a section anchor must not take.
+_RESERVED_ANCHORS = {"main", "contents", "toc-heading", "roadmap-heading"}
+
+
+def roadmap_blocks(roadmap: Roadmap) -> list[SectionBlock]:
+    used = set(_RESERVED_ANCHORS)
+    return [section_block(section, used) for section in roadmap.sections.all()]
+
+
+def page_items(roadmap: Roadmap) -> list[Item]:
+    """Every item on a loaded roadmap page, from the prefetched sections."""
+    return [item for section in roadmap.sections.all() for item in section.items.all()]

@@ -1,0 +1,12 @@
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from tracker.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str | None) -> SafeString:
+    # Safe because markdown-it escapes raw HTML ("html": False) and drops unsafe URL schemes.
+    return mark_safe(render_markdown(text or ""))

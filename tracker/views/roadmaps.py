@@ -1,0 +1,69 @@
+"""Public roadmap pages: the list, one roadmap, one item. No login needed."""
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from tracker import roadmap_pages
+from tracker.content_cache import content_version
+
+# The content version in the key invalidates cached pages, so the timeout only bounds memory.
+PAGE_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _cache_key(slug: str) -> str:
+    return f"roadmap-page:{slug}:v{content_version()}"
+
+
+@require_safe
+def roadmap_list(request: HttpRequest) -> HttpResponse:
+    roadmaps = roadmap_pages.roadmaps_for_list()
+    return render(request, "tracker/roadmap_list.html", {"roadmaps": roadmaps})
+
+
+def _page_context(roadmap) -> dict:
+    return {
+        "title": roadmap.title,
+        "roadmap": roadmap,
+        "blocks": roadmap_pages.roadmap_blocks(roadmap),
+    }
+
+
+@require_safe
+def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        roadmap = roadmap_pages.roadmap_for_page(slug)
+        if roadmap is None:
+            raise Http404("No such roadmap")
+        roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), request.user)
+        return render(request, "tracker/roadmap_detail.html", _page_context(roadmap))
+
+    # Anonymous visitors all see the same page, so its body is rendered once per content
+    # version; a hit costs no database query at all.
+    key = _cache_key(slug)
+    page = cache.get(key)
+    if page is None:
+        roadmap = roadmap_pages.roadmap_for_page(slug)
+        if roadmap is None:
+            raise Http404("No such roadmap")
+        body = render_to_string(
+            "tracker/roadmap_detail.html#roadmap-body", _page_context(roadmap), request=request
+        )
+        page = {"title": roadmap.title, "body": str(body)}
+        cache.set(key, page, PAGE_CACHE_SECONDS)
+    # The body was rendered by our template (autoescaped) for an anonymous visitor.
+    context = {"title": page["title"], "body": mark_safe(page["body"])}
+    return render(request, "tracker/roadmap_detail.html", context)
+
+
+@require_safe
+def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
+    item = roadmap_pages.item_for_page(slug, item_slug)
+    if item is None:
+        raise Http404("No such item")
+    if request.user.is_authenticated:
+        roadmap_pages.attach_progress([item], request.user)
+    return render(request, "tracker/item_detail.html", {"item": item, "roadmap": item.roadmap})
