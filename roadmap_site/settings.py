@@ -192,6 +192,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# The sign-in page again, with "Too many failed sign-ins. Try again in N minutes." (HTTP 429).
+AXES_LOCKOUT_CALLABLE = "tracker.views.accounts.lockout_response"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -287,3 +289,27 @@ LOGGING = {
 }
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Link health (tracker/linkcheck.py). Per-host rules edited in the admin add to these.
+LINKCHECK_CONCURRENCY = env_int("LINKCHECK_CONCURRENCY", 16)
+LINKCHECK_PER_HOST = env_int("LINKCHECK_PER_HOST", 2)
+LINKCHECK_HOST_INTERVAL = env_float("LINKCHECK_HOST_INTERVAL", 1.0)
+# host=seconds pairs; a rule covers the host's subdomains too.
+LINKCHECK_HOST_INTERVALS = {
+    host: float(seconds)
+    for host, _, seconds in (
+        pair.partition("=")
+        for pair in env_list("LINKCHECK_HOST_INTERVALS", ["arxiv.org=3", "huggingface.co=3"])
+    )
+}
+LINKCHECK_CONNECT_TIMEOUT = env_float("LINKCHECK_CONNECT_TIMEOUT", 5.0)
+LINKCHECK_RESPONSE_TIMEOUT = env_float("LINKCHECK_RESPONSE_TIMEOUT", 20.0)
+LINKCHECK_URL_TIMEOUT = env_float("LINKCHECK_URL_TIMEOUT", 90.0)
+LINKCHECK_RETRY_AFTER_CAP = env_float("LINKCHECK_RETRY_AFTER_CAP", 60.0)
+LINKCHECK_BACKOFF = [float(s) for s in env_list("LINKCHECK_BACKOFF", ["2", "4"])]
+# Refusing private addresses is the SSRF guard; only tests and development turn it off.
+LINKCHECK_ALLOW_PRIVATE = env_bool("LINKCHECK_ALLOW_PRIVATE", False)
+LINKCHECK_CHUNK_SIZE = env_int("LINKCHECK_CHUNK_SIZE", 64)
+LINKCHECK_RECHECK_DAYS = env_int("LINKCHECK_RECHECK_DAYS", 7)
+LINKCHECK_RUN_TIME_LIMIT = env_int("LINKCHECK_RUN_TIME_LIMIT", 3600)
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # one INFO line per checked URL is noise

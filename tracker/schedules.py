@@ -31,6 +31,21 @@ DEFAULT_SCHEDULES: list[Schedule] = [
         minute="0",
         description="Snapshot each learner's week as it begins and send the weekly digest.",
     ),
+    Schedule(
+        name="Link check",
+        task="tracker.tasks.run_link_check",
+        # Daily; ok links are rechecked about weekly, spread over the days (services/links.py).
+        minute="30",
+        hour="3",
+        description="Check every due external link; email staff about newly confirmed broken ones.",
+    ),
+    Schedule(
+        name="Check new links",
+        task="tracker.tasks.check_new_links",
+        # Every 5 minutes, so a new or edited link is checked within 10 minutes of saving.
+        minute="*/5",
+        description="Pick up new or edited links from content and check them.",
+    ),
 ]
 
 

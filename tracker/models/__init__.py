@@ -2,15 +2,21 @@ from .accounts import User
 from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
+from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 
 __all__ = [
     "Cohort",
+    "HostRule",
     "Membership",
     "ImportedContent",
     "Item",
     "Level",
+    "Link",
+    "LinkAlertRecipient",
+    "LinkCheck",
+    "LinkState",
     "Progress",
     "ProgressEvent",
     "Resource",
