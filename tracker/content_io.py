@@ -197,9 +197,11 @@ def load_yaml(text: str, *, path: str = "<string>") -> tuple[Any, list[Problem]]
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        message = (
-            " ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
-        )
+        context = error.context
+        if context and error.context_mark and _mark_line(error.context_mark) != _mark_line(mark):
+            # "while parsing a flow sequence" is more useful with where that sequence began.
+            context += f" (from line {_mark_line(error.context_mark)})"
+        message = " ".join(part for part in (context, error.problem) if part) or "invalid YAML"
         return None, [Problem(path, _mark_line(mark), f"YAML syntax error: {message}")]
     except yaml.YAMLError as error:  # pragma: no cover - every PyYAML parse error is marked
         return None, [Problem(path, None, f"YAML syntax error: {error}")]
@@ -389,6 +391,10 @@ class _Validator:
                     f"{what} is missing required key '{key}'",
                     where,
                 )
+
+    def field_lines(self, mapping: dict, values: dict) -> dict[str, int | None]:
+        """Where each field (and the slug or key) is written, for conflict messages."""
+        return {k: self.value_line(mapping, k, None) for k in (*values, "slug", "key")}
 
     def value_line(self, mapping: dict, key: str, fallback: int | None) -> int | None:
         key_line, value_line = _lines_of(mapping, key)
@@ -590,11 +596,9 @@ class _Validator:
 
     def roadmap(self, data: Any) -> RoadmapSpec | None:
         if not isinstance(data, dict):
-            self.report(
-                _own_line(data) or 1, f"the top level must be a mapping, not {_describe(data)}"
-            )
+            self.report(_own_line(data), f"the top level must be a mapping, not {_describe(data)}")
             return None
-        line = _own_line(data) or 1
+        line = _own_line(data)
         what = "the roadmap"
         self.check_keys(data, ROADMAP_KEYS, ("schema", "slug", "title", "sections"), what, "", line)
         schema = data.get("schema")
@@ -615,9 +619,7 @@ class _Validator:
                 data, "order", what, "", line, minimum=0, maximum=_INT_MAX, default=0
             ),
         }
-        roadmap = RowSpec(
-            "roadmap", slug, values, line, {k: self.value_line(data, k, None) for k in values}
-        )
+        roadmap = RowSpec("roadmap", slug, values, line, self.field_lines(data, values))
         spec = RoadmapSpec(self.path, roadmap, [], [], [])
 
         if "sections" in data and data["sections"] is not None and not data["sections"]:
@@ -686,11 +688,7 @@ class _Validator:
             ),
             "order": index,
         }
-        spec.sections.append(
-            RowSpec(
-                "section", slug, values, line, {k: self.value_line(data, k, None) for k in values}
-            )
-        )
+        spec.sections.append(RowSpec("section", slug, values, line, self.field_lines(data, values)))
         owner = f"section:{slug}"
         for resource, resource_line, resource_where in self.mapping_list(
             data, "resources", what, where, line
@@ -805,9 +803,7 @@ class _Validator:
             "order": len(spec.items),
             "prerequisites": sorted(s for s, _ in slugs),
         }
-        spec.items.append(
-            RowSpec("item", slug, values, line, {k: self.value_line(data, k, None) for k in values})
-        )
+        spec.items.append(RowSpec("item", slug, values, line, self.field_lines(data, values)))
         for resource, resource_line, resource_where in self.mapping_list(
             data, "resources", what, where, line
         ):
@@ -866,9 +862,7 @@ class _Validator:
         else:
             resource_lines[key] = key_line
         spec.resources.append(
-            RowSpec(
-                "resource", key, values, line, {k: self.value_line(data, k, None) for k in values}
-            )
+            RowSpec("resource", key, values, line, self.field_lines(data, values))
         )
 
     def check_prerequisites(
