@@ -1,0 +1,358 @@
+"""What a mentor sees of a cohort: per-learner aggregates, at-risk reasons and sorting.
+
+The per-learner figures are computed by the database in one query (conditional aggregation
+over the learner's progress rows plus correlated subqueries), so the dashboard costs the same
+number of queries for 5 learners as for 500. The rules that turn those figures into an
+at-risk flag are plain functions, tested without a database.
+
+Rules:
+- Only active (not archived) items of the cohort's roadmap count. Percentages are done items
+  over all items, rounded down, so 100 % means everything is really done. Skipped items are
+  counted apart and never count as done.
+- "Done in the last 7 days" counts items whose current status is done and whose completion
+  time falls in the last 7 x 24 hours.
+- "Last active" is the learner's latest status change on the cohort's roadmap.
+- At risk, for any of these reasons:
+  - no activity for 14 days: counted from the last status change, or from joining the cohort
+    when there is none (a learner who joined yesterday is not stalled);
+  - an item in progress for more than 3x its estimated weeks, where estimated weeks =
+    effort hours / the learner's weekly hours;
+  - behind their study plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+
+from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Section, Status
+
+STALL_DAYS = 14
+STUCK_FACTOR = 3
+RECENT_DAYS = 7
+
+ON_TRACK = "on_track"
+BEHIND = "behind"
+NO_PLAN = "no_plan"
+UNKNOWN = "n/a"
+PLAN_LABELS = {ON_TRACK: "On track", BEHIND: "Behind", NO_PLAN: "No plan", UNKNOWN: "n/a"}
+
+SORT_KEYS = ("name", "overall", "recent", "last_active", "status")
+DEFAULT_SORT = "status"
+# The direction a column sorts in when first clicked: the interesting end on top.
+DEFAULT_DIRECTION = {
+    "name": "asc",
+    "overall": "desc",
+    "recent": "desc",
+    "last_active": "desc",
+    "status": "desc",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure rules
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down: 99.6 % shows as 99, never as a misleading 100."""
+    if whole <= 0:
+        return 0
+    return part * 100 // whole
+
+
+def estimated_weeks(effort_hours: int, weekly_hours: int) -> float:
+    return effort_hours / max(weekly_hours, 1)
+
+
+def is_stuck(
+    *, started_at: datetime | None, effort_hours: int, weekly_hours: int, now: datetime
+) -> bool:
+    """In progress for more than STUCK_FACTOR x the item's estimated weeks."""
+    if started_at is None:
+        return False
+    limit = timedelta(weeks=STUCK_FACTOR * estimated_weeks(effort_hours, weekly_hours))
+    return now - started_at > limit
+
+
+def is_stalled(*, last_active: datetime | None, joined_at: datetime, now: datetime) -> bool:
+    since = max(last_active, joined_at) if last_active else joined_at
+    return now - since > timedelta(days=STALL_DAYS)
+
+
+def at_risk_reasons(
+    *,
+    last_active: datetime | None,
+    joined_at: datetime,
+    stuck_item: str | None,
+    plan_status: str,
+    now: datetime,
+) -> list[str]:
+    reasons = []
+    if is_stalled(last_active=last_active, joined_at=joined_at, now=now):
+        reasons.append(f"No activity for {STALL_DAYS} days")
+    if stuck_item:
+        reasons.append(f"“{stuck_item}” in progress for over {STUCK_FACTOR} times its estimate")
+    if plan_status == BEHIND:
+        reasons.append("Behind plan")
+    return reasons
+
+
+@dataclass
+class SectionColumn:
+    id: int
+    title: str
+    item_count: int
+
+
+@dataclass
+class LearnerRow:
+    learner_id: int
+    name: str
+    email: str
+    joined_at: datetime
+    share_notes: bool
+    done: int
+    skipped: int
+    in_progress: int
+    total: int
+    section_done: list[int]
+    section_totals: list[int]
+    done_recent: int
+    last_active: datetime | None
+    stuck_item: str | None
+    learner: object = None
+    plan_status: str = UNKNOWN
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def overall_pct(self) -> int:
+        return percent(self.done, self.total)
+
+    @property
+    def section_pcts(self) -> list[int]:
+        return [percent(d, t) for d, t in zip(self.section_done, self.section_totals, strict=True)]
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def plan_label(self) -> str:
+        return PLAN_LABELS.get(self.plan_status, UNKNOWN)
+
+
+_PLAN_RANK = {BEHIND: 3, NO_PLAN: 2, UNKNOWN: 1, ON_TRACK: 0}
+
+
+def _sort_key(sort: str):
+    if sort == "name":
+        return lambda row: (row.name.casefold(), row.learner_id)
+    if sort == "overall":
+        return lambda row: (row.overall_pct, row.done)
+    if sort == "recent":
+        return lambda row: row.done_recent
+    if sort == "last_active":
+        # Never-active learners sort below anyone who was active.
+        return lambda row: (row.last_active is not None, row.last_active or datetime.min)
+    return lambda row: (len(row.reasons), _PLAN_RANK.get(row.plan_status, 0))
+
+
+def clean_sort(sort: str | None, direction: str | None) -> tuple[str, str]:
+    """Bad or missing query parameters fall back to the defaults instead of erroring."""
+    sort = sort if sort in SORT_KEYS else DEFAULT_SORT
+    direction = direction if direction in {"asc", "desc"} else DEFAULT_DIRECTION[sort]
+    return sort, direction
+
+
+def sort_rows(rows: Iterable[LearnerRow], *, sort: str, direction: str) -> list[LearnerRow]:
+    # Name first so that ties in any column read alphabetically; sorted() is stable.
+    by_name = sorted(rows, key=_sort_key("name"))
+    return sorted(by_name, key=_sort_key(sort), reverse=direction == "desc")
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan statuses from the study-plans area, when it is installed
+
+
+def _normalise_plan_status(value) -> str:
+    value = getattr(value, "value", value)  # an enum member
+    value = getattr(value, "state", value)  # tracker.services.plans.PlanStatus
+    text = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if text in {ON_TRACK, BEHIND, NO_PLAN}:
+        return text
+    if text in {"", "none"}:
+        return NO_PLAN
+    return UNKNOWN
+
+
+def plan_statuses(learners: list, *, now: datetime) -> dict[int, str]:
+    """learner id → on_track / behind / no_plan, or {} while the plans area is missing.
+
+    The plans area answers for any number of learners in a constant number of queries (2).
+    """
+    try:
+        from tracker.services.plans import plan_statuses as source
+    except ImportError:
+        return {}
+    statuses = source(learners, now=now)
+    return {getattr(key, "pk", key): _normalise_plan_status(v) for key, v in statuses.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+def section_columns(cohort: Cohort) -> list[SectionColumn]:
+    """The roadmap's sections that have active items, in roadmap order (one query)."""
+    sections = (
+        Section.objects.active()
+        .filter(roadmap_id=cohort.roadmap_id)
+        .annotate(item_count=Count("items", filter=Q(items__archived_at__isnull=True)))
+        .filter(item_count__gt=0)
+        .order_by("order", "id")
+    )
+    return [SectionColumn(id=s.id, title=s.title, item_count=s.item_count) for s in sections]
+
+
+def stuck_progress(*, now: datetime) -> QuerySet:
+    """In-progress rows past STUCK_FACTOR x their estimated weeks, computed in SQL.
+
+    started_at + factor x effort_hours / weekly_hours weeks < now, with the duration scaled
+    in microseconds so that SQLite (integer durations) and PostgreSQL (intervals) agree.
+    """
+    week = timedelta(weeks=STUCK_FACTOR)
+    # Wrapped as plain integers: SQLite's duration arithmetic refuses PositiveSmallIntegerField.
+    effort = ExpressionWrapper(F("item__effort_hours"), output_field=IntegerField())
+    weekly = ExpressionWrapper(F("learner__weekly_hours"), output_field=IntegerField())
+    allowed = ExpressionWrapper(Value(week) * effort / weekly, output_field=DurationField())
+    deadline = ExpressionWrapper(F("started_at") + allowed, output_field=DateTimeField())
+    return (
+        Progress.objects.filter(status=Status.IN_PROGRESS, started_at__isnull=False)
+        .alias(deadline=deadline)
+        .filter(deadline__lt=now)
+    )
+
+
+def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
+    roadmap_id = cohort.roadmap_id
+    on_roadmap = Q(
+        learner__progress__item__roadmap_id=roadmap_id,
+        learner__progress__item__archived_at__isnull=True,
+    )
+
+    def count(extra: Q) -> Count:
+        return Count("learner__progress", filter=on_roadmap & extra)
+
+    per_section = {
+        f"section_{s.id}": count(
+            Q(learner__progress__status=Status.DONE, learner__progress__item__section_id=s.id)
+        )
+        for s in sections
+    }
+    last_event = ProgressEvent.objects.filter(
+        learner_id=OuterRef("learner_id"), item__roadmap_id=roadmap_id
+    ).order_by("-at")
+    stuck = (
+        stuck_progress(now=now)
+        .filter(
+            learner_id=OuterRef("learner_id"),
+            item__roadmap_id=roadmap_id,
+            item__archived_at__isnull=True,
+        )
+        .order_by("started_at", "id")
+    )
+    return (
+        Membership.objects.filter(cohort=cohort)
+        .select_related("learner")
+        .annotate(
+            done=count(Q(learner__progress__status=Status.DONE)),
+            skipped=count(Q(learner__progress__status=Status.SKIPPED)),
+            in_progress=count(Q(learner__progress__status=Status.IN_PROGRESS)),
+            done_recent=count(
+                Q(
+                    learner__progress__status=Status.DONE,
+                    learner__progress__completed_at__gte=now - timedelta(days=RECENT_DAYS),
+                )
+            ),
+            last_active=Subquery(last_event.values("at")[:1]),
+            stuck_item=Subquery(stuck.values("item__title")[:1]),
+            **per_section,
+        )
+        .order_by("learner_id")
+    )
+
+
+def learner_rows(
+    cohort: Cohort, sections: list[SectionColumn], *, now: datetime
+) -> list[LearnerRow]:
+    """One row per member with their figures, plan status and at-risk reasons.
+
+    Queries: the membership aggregate (1), then whatever `plan_statuses` costs.
+    """
+    total = sum(s.item_count for s in sections)
+    totals = [s.item_count for s in sections]
+    rows = []
+    for m in _membership_rows(cohort, sections, now=now):
+        rows.append(
+            LearnerRow(
+                learner_id=m.learner_id,
+                name=m.learner.name,
+                email=m.learner.email,
+                joined_at=m.joined_at,
+                share_notes=m.share_notes,
+                done=m.done,
+                skipped=m.skipped,
+                in_progress=m.in_progress,
+                total=total,
+                section_done=[getattr(m, f"section_{s.id}") for s in sections],
+                section_totals=totals,
+                done_recent=m.done_recent,
+                last_active=m.last_active,
+                stuck_item=m.stuck_item,
+                learner=m.learner,
+            )
+        )
+    statuses = plan_statuses([row.learner for row in rows], now=now) if rows else {}
+    for row in rows:
+        row.plan_status = statuses.get(row.learner_id, UNKNOWN)
+        row.reasons = at_risk_reasons(
+            last_active=row.last_active,
+            joined_at=row.joined_at,
+            stuck_item=row.stuck_item,
+            plan_status=row.plan_status,
+            now=now,
+        )
+    return rows
+
+
+def cohort_items(cohort: Cohort) -> list[Item]:
+    """The roadmap's active items in roadmap order, with their section (one query)."""
+    return list(
+        Item.objects.active()
+        .filter(roadmap_id=cohort.roadmap_id, section__archived_at__isnull=True)
+        .select_related("section")
+        .order_by("section__order", "order", "id")
+    )
+
+
+def status_grid(cohort: Cohort, items: list[Item]) -> dict[tuple[int, int], Progress]:
+    """(learner id, item id) → progress row, for every member and item (one query)."""
+    rows = Progress.objects.filter(
+        learner__memberships__cohort=cohort, item__in=[item.id for item in items]
+    ).only("learner_id", "item_id", "status", "started_at", "completed_at")
+    return {(p.learner_id, p.item_id): p for p in rows}
