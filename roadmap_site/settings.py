@@ -194,6 +194,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # The sign-in page again, with "Too many failed sign-ins. Try again in N minutes." (HTTP 429).
 AXES_LOCKOUT_CALLABLE = "tracker.views.accounts.lockout_response"
+# Login forms post the email as "username"; axes would otherwise look for "email" and only
+# ever lock by address. Lower-cased, so changing case never buys more guesses.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tracker.views.accounts.axes_username"
+# A fixed window, so "try again in N minutes" stays true while someone keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

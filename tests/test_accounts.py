@@ -1,0 +1,300 @@
+"""Accounts: sign up, in, out, password change and reset, the lockout, and /me/."""
+
+import re
+import zoneinfo
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from tracker.models import User
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-much-longer-new-passphrase"
+
+
+def _sign_in(client, email, password, ip="10.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+# --- sign up ------------------------------------------------------------------------------
+
+
+def test_visitor_signs_up_and_is_signed_in(client):
+    response = client.post(
+        reverse("signup"),
+        {"email": "dana@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("me")
+    user = User.objects.get(email="dana@example.com")
+    assert user.check_password(NEW_PASSWORD)
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert user.weekly_hours == 5
+
+
+def test_signup_refuses_an_email_already_used_in_another_case(client, learner):
+    response = client.post(
+        reverse("signup"),
+        {"email": "ALICE@Example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "An account with this email address already exists" in response.content.decode()
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+
+
+def test_signup_applies_djangos_password_validators(client):
+    response = client.post(
+        reverse("signup"),
+        {"email": "dana@example.com", "password1": "12345678", "password2": "12345678"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This password is too common." in page
+    assert "This password is entirely numeric." in page
+    assert not User.objects.filter(email="dana@example.com").exists()
+
+
+def test_signup_says_when_the_confirmation_differs(client):
+    response = client.post(
+        reverse("signup"),
+        {"email": "dana@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"},
+    )
+    assert "didn’t match" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signed_in_learner_visiting_signup_goes_home(learner_client):
+    assert learner_client.get(reverse("signup")).status_code == 302
+
+
+# --- sign in and out ----------------------------------------------------------------------
+
+
+def test_learner_signs_in_with_email_and_out_with_post(client, learner, password):
+    response = _sign_in(client, "alice@example.com", password)
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(learner.pk)
+
+    assert client.get(reverse("logout")).status_code == 405  # sign-out is POST only
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
+def test_sign_in_ignores_the_case_of_the_email(client, learner, password):
+    assert _sign_in(client, "ALICE@Example.com", password).status_code == 302
+    assert client.session[SESSION_KEY] == str(learner.pk)
+
+
+def test_wrong_password_shows_an_error_and_stays_signed_out(client, learner):
+    response = _sign_in(client, "alice@example.com", "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct email address and password" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+# --- password change and reset ------------------------------------------------------------
+
+
+def test_learner_changes_password(learner_client, learner, password, client):
+    response = learner_client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
+    learner.refresh_from_db()
+    assert learner.check_password(NEW_PASSWORD)
+    # Still signed in on this device after the change.
+    assert learner_client.get(reverse("me")).status_code == 200
+
+
+def test_password_change_needs_the_old_password(learner_client, learner, password):
+    response = learner_client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    learner.refresh_from_db()
+    assert learner.check_password(password)
+
+
+def test_learner_resets_a_forgotten_password_by_email(client, learner):
+    response = client.post(reverse("password_reset"), {"email": "Alice@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.com"]
+    assert message.subject == "Reset your Roadmap Tracker password"
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+    # Django swaps the token for a session key, then shows the form.
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    assert "Choose a new password" in response.content.decode()
+    set_url = response.redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_complete")
+    learner.refresh_from_db()
+    assert learner.check_password(NEW_PASSWORD)
+
+    # The link works only once.
+    response = client.get(link, follow=True)
+    assert "This link no longer works" in response.content.decode()
+
+
+def test_password_reset_for_unknown_email_sends_nothing_and_reveals_nothing(client, learner):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+# --- lockout ------------------------------------------------------------------------------
+
+
+def test_sixth_sign_in_after_five_failures_is_refused_with_a_wait_time(client, learner, password):
+    for _ in range(4):
+        assert _sign_in(client, "alice@example.com", "wrong").status_code == 200
+    # Axes locks out as the fifth failure is recorded, so its answer already says so.
+    assert _sign_in(client, "alice@example.com", "wrong").status_code == 429
+
+    # Even the right password is refused while locked out.
+    response = _sign_in(client, "alice@example.com", password)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many failed sign-ins. Try again in 15 minutes." in page
+    assert '<form method="post"' in page  # still the sign-in page, with its form
+    assert SESSION_KEY not in client.session
+
+
+def test_lockout_message_counts_down(client, learner):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(5):
+            _sign_in(client, "alice@example.com", "wrong")
+    with time_machine.travel(start + timedelta(minutes=11), tick=False):
+        response = _sign_in(client, "alice@example.com", "wrong")
+    assert "Try again in 4 minutes." in response.content.decode()
+
+
+def test_lockout_expires_after_fifteen_minutes(client, learner, password):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(5):
+            _sign_in(client, "alice@example.com", "wrong")
+        assert _sign_in(client, "alice@example.com", password).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        response = _sign_in(client, "alice@example.com", password)
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(learner.pk)
+
+
+def test_lockout_of_one_account_leaves_others_on_other_addresses_alone(
+    client, learner, outsider, password
+):
+    for _ in range(5):
+        _sign_in(client, "alice@example.com", "wrong", ip="10.0.0.1")
+    assert _sign_in(client, "alice@example.com", password, ip="10.0.0.1").status_code == 429
+
+    response = _sign_in(client, "charlie@example.com", password, ip="10.0.0.2")
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(outsider.pk)
+
+
+def test_the_locked_account_stays_locked_from_another_address(client, learner, password):
+    for _ in range(5):
+        _sign_in(client, "alice@example.com", "wrong", ip="10.0.0.1")
+    assert _sign_in(client, "alice@example.com", password, ip="10.0.0.9").status_code == 429
+
+
+def test_changing_the_emails_case_buys_no_extra_guesses(client, learner, password):
+    for variant in ["alice@example.com", "ALICE@example.com", "Alice@Example.com"] * 2:
+        _sign_in(client, variant, "wrong", ip=f"10.1.0.{len(variant)}")
+    assert _sign_in(client, "alice@example.com", password, ip="10.2.0.1").status_code == 429
+
+
+def test_one_address_guessing_many_accounts_is_locked_out(client, outsider, password):
+    for n in range(5):
+        _sign_in(client, f"guess{n}@example.com", "wrong", ip="10.0.0.7")
+    response = _sign_in(client, "charlie@example.com", password, ip="10.0.0.7")
+    assert response.status_code == 429
+
+
+# --- /me/ ---------------------------------------------------------------------------------
+
+
+def test_me_needs_sign_in(client):
+    response = client.get(reverse("me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_me_offers_every_iana_zone_sorted_and_asks_for_the_browsers_by_default(learner_client):
+    page = learner_client.get(reverse("me")).content.decode()
+    select = re.search(r'<select name="time_zone"[^>]*>', page).group(0)
+    assert 'data-default-browser-tz="true"' in select
+    values = re.findall(r'<option value="([^"]+)"', page.split(select, 1)[1].split("</select>")[0])
+    assert values == sorted(values)
+    assert "Pacific/Auckland" in values and "UTC" in values
+    assert set(values) <= zoneinfo.available_timezones()
+
+
+def test_learner_saves_settings_and_the_zone_is_then_theirs(learner_client, learner):
+    response = learner_client.post(
+        reverse("me"),
+        {
+            "display_name": "Alice L.",
+            "time_zone": "Pacific/Auckland",
+            "weekly_hours": "12",
+            "target_date": "2027-06-30",
+            "digest_opt_in": "on",
+        },
+    )
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.display_name == "Alice L."
+    assert learner.time_zone == "Pacific/Auckland"
+    assert learner.weekly_hours == 12
+    assert str(learner.target_date) == "2027-06-30"
+    assert learner.digest_opt_in is True
+    page = learner_client.get(reverse("me")).content.decode()
+    assert 'data-default-browser-tz="true"' not in page
+    assert '<option value="Pacific/Auckland" selected>' in page
+
+
+@pytest.mark.parametrize("hours", ["0", "61", "lots"])
+def test_weekly_hours_outside_1_to_60_are_refused_and_nothing_changes(
+    learner_client, learner, hours
+):
+    response = learner_client.post(
+        reverse("me"),
+        {"display_name": "Changed", "time_zone": "UTC", "weekly_hours": hours},
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    learner.refresh_from_db()
+    assert learner.weekly_hours == 5
+    assert learner.display_name == "Alice"
+
+
+def test_an_unknown_time_zone_is_refused(learner_client, learner):
+    response = learner_client.post(
+        reverse("me"), {"time_zone": "Mars/Olympus_Mons", "weekly_hours": "5"}
+    )
+    assert response.status_code == 200
+    learner.refresh_from_db()
+    assert learner.time_zone == "UTC"
+
+
+def test_users_made_elsewhere_have_not_chosen_a_zone():
+    assert UserFactory().time_zone_chosen is False
