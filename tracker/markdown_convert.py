@@ -762,8 +762,8 @@ class _Converter:
                 if meaning in ("row", "level"):
                     continue
                 for resource in self.cell_resources(cell, meaning):
-                    if level:
-                        resource["level"] = level
+                    if level and level != section["level"]:
+                        resource["level"] = level  # only when it differs from the default
                     resource["group"] = "table"
                     resource["row"] = row
                     resources.append(resource)

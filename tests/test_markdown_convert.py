@@ -1,0 +1,408 @@
+"""The markdown → YAML roadmap converter (tracker.markdown_convert, roadmap_from_markdown).
+
+Golden files: the converter's output for the seed and the four example roadmaps is kept in
+tests/data/markdown/golden/<slug>.yaml, and for the three variation documents written for
+these tests in tests/data/markdown/<name>.yaml beside their markdown. When the converter
+changes on purpose, regenerate them and review the diff like any other change:
+
+    UPDATE_GOLDEN=1 python3 dev.py test tests/test_markdown_convert.py
+
+The seed and the examples live in shared/ beside the repository (CI clones the repository
+next to a copy of shared/); ROADMAP_SHARED_DIR overrides that location.
+"""
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from tracker.content_io import dump_yaml, validate_data, validate_file
+from tracker.markdown_convert import (
+    DEFAULT_EFFORT,
+    RoadmapFormatError,
+    convert,
+    document_urls,
+    iter_urls,
+)
+from tracker.models import Item, Roadmap
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data" / "markdown"
+SHARED = Path(
+    os.environ.get("ROADMAP_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
+SEED = SHARED / "seed" / "llm-roadmap.md"
+EXAMPLES = {
+    "generative-ai": "generative_ai_roadmap.md",
+    "mlops": "mlops_production_ai_roadmap.md",
+    "ai-safety": "ai_safety_alignment_roadmap.md",
+    "data-science": "data_science_roadmap_early.md",
+}
+SOURCES = {"llm": SEED} | {slug: SHARED / "roadmaps" / name for slug, name in EXAMPLES.items()}
+VARIATIONS = ["variations-bullets", "variations-commas", "variations-warnings"]
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def read_source(path: Path) -> str:
+    if not path.exists():
+        pytest.skip(f"{path} not found (set ROADMAP_SHARED_DIR)")
+    return path.read_bytes().decode("utf-8")  # as is: no universal-newline translation
+
+
+def check_golden(data: dict, golden: Path) -> None:
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(dump_yaml(data), encoding="utf-8")
+    assert golden.exists(), f"{golden} is missing: run with UPDATE_GOLDEN=1 and review it"
+    assert data == yaml.safe_load(golden.read_text(encoding="utf-8"))
+
+
+def items_of(data: dict) -> list[dict]:
+    return [item for section in data["sections"] for item in section.get("items", [])]
+
+
+def item_kind(section: dict, item: dict) -> str:
+    defaults = {"prerequisites": "topic", "level": "concept", "techniques": "technique"}
+    return item.get("kind") or defaults.get(section["kind"], "project")
+
+
+def item_rows(data: dict) -> list[tuple]:
+    """(kind, title, level) of each item, its level defaulting to its section's."""
+    return [
+        (item_kind(section, item), item["title"], item.get("level") or section.get("level"))
+        for section in data["sections"]
+        for item in section.get("items", [])
+    ]
+
+
+# ---- golden files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", sorted(SOURCES))
+def test_converting_each_real_roadmap_gives_its_golden_yaml(slug):
+    conversion = convert(read_source(SOURCES[slug]), slug=slug)
+
+    check_golden(conversion.data, DATA / "golden" / f"{slug}.yaml")
+    assert conversion.warnings == [], "the real documents convert without guesswork"
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+def test_each_variation_document_gives_its_expected_yaml(name):
+    conversion = convert((DATA / f"{name}.md").read_text(encoding="utf-8"))
+
+    check_golden(conversion.data, DATA / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES) + VARIATIONS)
+def test_every_output_passes_the_importers_validation_unchanged(name):
+    path = SOURCES.get(name) or DATA / f"{name}.md"
+    data = convert(read_source(path)).data
+
+    assert validate_data(data, path=str(path)) == []
+
+
+# ---- fidelity with the hand-made content/llm.yaml ---------------------------------------------
+
+
+@pytest.fixture
+def hand_made():
+    return yaml.safe_load((ROOT / "content" / "llm.yaml").read_text(encoding="utf-8"))
+
+
+def test_seed_gives_the_hand_made_items_in_order_with_the_same_urls(hand_made):
+    converted = convert(read_source(SEED)).data
+
+    assert item_rows(converted) == item_rows(hand_made)
+    urls = [[r.get("url") for r in item.get("resources", [])] for item in items_of(converted)]
+    assert urls == [[r.get("url") for r in i.get("resources", [])] for i in items_of(hand_made)]
+    section_urls = [[r.get("url") for r in s.get("resources", [])] for s in converted["sections"]]
+    assert section_urls == [
+        [r.get("url") for r in s.get("resources", [])] for s in hand_made["sections"]
+    ]
+
+
+def _without_judgement(value):
+    """Drop what content/llm.yaml decides by hand (effort, prerequisites, summary, slugs of
+    items) and the trailing newline of its literal blocks; everything else must match."""
+    if isinstance(value, dict):
+        skip = {"effort_hours", "effort_note", "prerequisites", "summary"}
+        return {k: _without_judgement(v) for k, v in value.items() if k not in skip}
+    if isinstance(value, list):
+        return [_without_judgement(v) for v in value]
+    return value.rstrip("\n") if isinstance(value, str) else value
+
+
+def _without_default_levels(data: dict) -> dict:
+    """A resource's level equal to its section's is the default: written or not, same data."""
+    for section in data["sections"]:
+        for resource in section.get("resources", []):
+            if resource.get("level") == section.get("level"):
+                resource.pop("level", None)
+    return data
+
+
+def test_seed_differs_from_the_hand_made_file_only_in_judgement_calls(hand_made):
+    converted = convert(read_source(SEED)).data
+    hand_made = _without_default_levels(hand_made)
+    pairs = list(zip(items_of(converted), items_of(hand_made), strict=True))
+
+    # Three project slugs were shortened by hand; rules cannot guess "lora-fine-tuning".
+    assert {mine["title"] for mine, hand in pairs if mine["slug"] != hand["slug"]} == {
+        "LLM Fine-Tuning (LoRA)",
+        "RAG-Based Production Chatbot",
+        "Inference-Optimized LLM Deployment",
+    }
+    for mine, hand in pairs:
+        mine["slug"] = hand["slug"]
+    assert _without_judgement(converted) == _without_judgement(hand_made)
+
+
+def test_converting_again_with_the_existing_file_keeps_all_its_slugs(hand_made):
+    converted = convert(read_source(SEED), previous=hand_made).data
+
+    assert [i["slug"] for i in items_of(converted)] == [i["slug"] for i in items_of(hand_made)]
+
+
+# ---- the examples: nothing lost ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", sorted(SOURCES))
+def test_every_url_of_a_document_ends_up_in_its_output(slug):
+    text = read_source(SOURCES[slug])
+
+    missing = set(document_urls(text)) - set(iter_urls(convert(text).data))
+
+    assert missing == set()
+
+
+# Counted by hand from the documents: concepts per level, then projects.
+EXPECTED_COUNTS = {
+    "llm": ([5, 5, 5], 8),
+    "generative-ai": ([5, 5, 5], 8),
+    "mlops": ([5, 6, 6], 8),
+    "ai-safety": ([5, 5, 5], 7),
+    "data-science": ([4, 5, 5], 15),
+}
+
+
+@pytest.mark.parametrize("slug", sorted(EXPECTED_COUNTS))
+def test_every_levels_concepts_and_every_project_become_items(slug):
+    data = convert(read_source(SOURCES[slug])).data
+
+    levels = [s for s in data["sections"] if s["kind"] == "level"]
+    assert [s["level"] for s in levels] == ["beginner", "intermediate", "advanced"]
+    concepts, projects = EXPECTED_COUNTS[slug]
+    assert [len(s["items"]) for s in levels] == concepts
+    project_sections = [s for s in data["sections"] if s["kind"] == "projects"]
+    assert [len(s["items"]) for s in project_sections] == [projects]
+    assert all(i.get("level") for i in project_sections[0]["items"])
+
+
+def test_mojibake_in_the_seed_is_fixed_everywhere():
+    text = dump_yaml(convert(read_source(SEED)).data)
+
+    for broken in ("â€", "ðŸ", "â—", "Ã"):
+        assert broken not in text
+    assert "❗ *Hugging Face + CS224n" in text
+    assert "You don’t need" in text  # curly apostrophe kept, not straightened
+
+
+# ---- variations, warnings, line endings ---------------------------------------------------------
+
+
+def test_crlf_input_gives_the_same_output_as_lf():
+    text = (DATA / "variations-bullets.md").read_text(encoding="utf-8")
+    assert "\r" not in text
+
+    lf = convert(text)
+    crlf = convert(text.replace("\n", "\r\n"))
+
+    assert crlf.data == lf.data
+    assert crlf.warnings == lf.warnings
+
+
+def test_crlf_examples_give_the_same_output_once_made_lf():
+    text = read_source(SOURCES["mlops"])
+    assert "\r\n" in text
+
+    assert convert(text.replace("\r\n", "\n")).data == convert(text).data
+
+
+def test_things_it_cannot_place_are_warned_about_with_their_line_and_kept_as_text():
+    text = (DATA / "variations-warnings.md").read_text(encoding="utf-8")
+
+    conversion = convert(text)
+
+    found = [(w.line, w.message) for w in conversion.warnings]
+    expected_fragments = [
+        (18, "a paragraph among the concepts"),
+        (20, "a code block"),
+        (24, "column 'Mystery Column' has no known meaning"),
+        (26, "row number 'one' is not a number"),
+        (26, "level 'any' is not beginner/intermediate/advanced"),
+        (28, "subsection 'Exercises' is not a roadmap part"),
+        (44, "a table row without a title"),
+        (52, "text among the projects"),
+        (58, "a list in the notes"),
+    ]
+    assert len(found) == len(expected_fragments)
+    for (line, message), (want_line, fragment) in zip(found, expected_fragments, strict=True):
+        assert line == want_line and fragment in message
+    sections = {s["slug"]: s for s in conversion.data["sections"]}
+    assert "Some text after the concepts." in sections["beginner"]["body"]
+    assert "import numpy" in sections["beginner"]["body"]
+    assert "Sample a sine wave at 3 rates." in sections["beginner"]["body"]
+    assert "[Orphan video](https://www.youtube.com/watch?v=o)" in sections["techniques"]["body"]
+    assert sections["projects"]["body"] == "A note about the projects."
+    assert "- a stray list" in sections["notes"]["body"]
+
+
+def test_the_variations_cover_the_documents_quirks():
+    bullets = convert((DATA / "variations-bullets.md").read_text(encoding="utf-8")).data
+    commas = convert((DATA / "variations-commas.md").read_text(encoding="utf-8")).data
+    by_slug = {s["slug"]: s for s in bullets["sections"]}
+
+    # Emoji and " - " in level headings; lower-case table headers without a Level column.
+    assert by_slug["beginner"]["level"] == "beginner"
+    assert by_slug["beginner"]["table_headers"] == ["s.no", "book", "youtube", "course"]
+    table = [r for r in by_slug["beginner"]["resources"] if r["group"] == "table"]
+    # Unlinked title, bare URL, two links split by <br>, "-" for nothing, title + bare URL.
+    assert [(r["title"], r.get("url"), r["kind"], r["row"]) for r in table] == [
+        ("Modern Robotics – Lynch", None, "book", 1),
+        ("youtube.com/@robotics", "https://www.youtube.com/@robotics", "video", 1),
+        ("MIT 2.12", "https://ocw.mit.edu/robotics", "course", 1),
+        ("ETH Robotics", "https://example.org/eth", "course", 1),
+        ("Probabilistic Robotics", None, "book", 2),
+        ("Coursera Robotics", "https://www.coursera.org/robotics", "course", 2),
+    ]
+    # Plain-text concepts and a description after the link.
+    concepts = {i["title"]: i for i in by_slug["beginner"]["items"]}
+    assert "resources" not in concepts["Actuators"]
+    assert concepts["Kinematics"]["description"] == "how joints move"
+    # "Core Concepts (Advanced)" and "Core Concepts:" are the same group.
+    assert {i["group"] for i in items_of(bullets) if i["slug"] in ("slam", "sensors")} == {
+        "Core Concepts"
+    }
+    # Extra sections are kept as text sections.
+    assert by_slug["faq"]["kind"] == "text"
+    assert "[Gazebo](https://gazebosim.org/)" in by_slug["faq"]["body"]
+    # A technique that shares a concept's name gets a prefix.
+    assert "technique-sensors" in by_slug["techniques"]["items"][1]["slug"]
+
+    by_slug = {s["slug"]: s for s in commas["sections"]}
+    titles = [i["title"] for i in by_slug["beginner"]["items"]]
+    assert titles == ["Qubits", "Superposition", "Entanglement", "Measurement (Born rule)",
+                      "Quantum Gates"]  # fmt: skip
+    groups = {r["group"] for r in by_slug["advanced"]["resources"]}
+    assert groups == {"highly-recommended"}  # in any level, not only intermediate
+    python = next(i for i in by_slug["prerequisites"]["items"] if i["title"] == "Python")
+    assert python["resources"][0]["url"] == "https://docs.python.org/3/"
+    qrng = next(i for i in by_slug["projects"]["items"] if i["slug"].startswith("quantum-random"))
+    assert qrng["resources"] == [
+        {
+            "title": "NIST randomness tests",
+            "url": "https://example.org/nist-sts",
+            "kind": "article",
+            "group": "dataset",
+        }
+    ]
+
+
+def test_a_readme_is_refused_rather_than_turned_into_an_empty_roadmap():
+    with pytest.raises(RoadmapFormatError, match="does not look like a roadmap"):
+        convert((DATA / "readme.md").read_text(encoding="utf-8"))
+
+
+def test_a_document_without_a_title_is_refused():
+    with pytest.raises(RoadmapFormatError, match="no '# Title' heading"):
+        convert("## Beginner Level\n\n- [A](https://example.org/a)\n")
+
+
+def test_every_item_gets_the_documented_default_effort():
+    data = convert((DATA / "variations-bullets.md").read_text(encoding="utf-8")).data
+
+    for section in data["sections"]:
+        for item in section.get("items", []):
+            kind = item_kind(section, item)
+            level = item.get("level") or section.get("level") or "intermediate"
+            assert item["effort_hours"] == DEFAULT_EFFORT[kind][level]
+            assert item["effort_note"].startswith("default estimate for ")
+
+
+def test_the_default_effort_table_is_the_one_in_content_readme():
+    readme = (ROOT / "content" / "README.md").read_text(encoding="utf-8")
+
+    for kind, hours in DEFAULT_EFFORT.items():
+        row = f"| {kind} | {hours['beginner']} | {hours['intermediate']} | {hours['advanced']} |"
+        assert row in readme
+
+
+# ---- the management command -----------------------------------------------------------------
+
+
+def test_command_writes_yaml_the_importer_accepts_and_reports_warnings(tmp_path, db):
+    source = DATA / "variations-bullets.md"
+    out = tmp_path / "robotics.yaml"
+    stderr = StringIO()
+
+    call_command("roadmap_from_markdown", str(source), "-o", str(out), stderr=stderr)
+
+    assert out.read_text(encoding="utf-8").startswith("# Generated by roadmap_from_markdown")
+    assert f"{source}:51: warning: column 'Reading' has no known meaning" in stderr.getvalue()
+    assert f"{source}:80: warning: section '❓ FAQ'" in stderr.getvalue()
+    assert validate_file(out)[1] == []
+    call_command("import_roadmap", str(out), stdout=StringIO(), stderr=StringIO())
+    roadmap = Roadmap.objects.get(slug="robotics")
+    assert Item.objects.filter(roadmap=roadmap).count() == len(
+        item_rows(yaml.safe_load(out.read_text()))
+    )
+
+
+def test_command_takes_a_slug_and_prints_to_stdout_without_output_file():
+    stdout = StringIO()
+
+    call_command(
+        "roadmap_from_markdown",
+        str(DATA / "variations-commas.md"),
+        "--slug",
+        "quantum",
+        stdout=stdout,
+        stderr=StringIO(),
+    )
+
+    assert yaml.safe_load(stdout.getvalue())["slug"] == "quantum"
+
+
+def test_command_keeps_slugs_from_an_existing_file(tmp_path):
+    out = tmp_path / "llm.yaml"
+    read_source(SEED)
+
+    call_command(
+        "roadmap_from_markdown",
+        str(SEED),
+        "--keep-slugs-from",
+        str(ROOT / "content" / "llm.yaml"),
+        "-o",
+        str(out),
+        stderr=StringIO(),
+    )
+
+    slugs = [i["slug"] for i in items_of(yaml.safe_load(out.read_text(encoding="utf-8")))]
+    assert "lora-fine-tuning" in slugs and "llm-fine-tuning" not in slugs
+
+
+def test_command_refuses_a_readme_with_a_clear_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "readme.yaml"
+
+    with pytest.raises(CommandError, match="does not look like a roadmap"):
+        call_command("roadmap_from_markdown", str(DATA / "readme.md"), "-o", str(out))
+
+    assert not out.exists()
+
+
+def test_command_reports_a_missing_file():
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("roadmap_from_markdown", str(DATA / "nope.md"))
