@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ProgressFactory
 from tracker.content_cache import content_version
-from tracker.content_io import validate_data, validate_file
+from tracker.content_io import load_roadmaps, validate_data, validate_file
 from tracker.management.commands.import_roadmap import Command as ImportCommand
 from tracker.models import Item, ProgressEvent, Resource, Roadmap, Section, Status
+from tracker.services.content import import_roadmaps
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = (Path(__file__).parent / "data/import/mini.yaml").read_text(encoding="utf-8")
@@ -181,9 +183,9 @@ def test_reimporting_unchanged_content_writes_nothing_and_says_so(
 ):
     before = snapshot()
 
-    # The roadmap, its sections, its items, their prerequisites and its resources, plus the
-    # transaction's savepoint and its release.
-    with django_assert_max_num_queries(7) as queries:
+    # The transaction's savepoint, (on PostgreSQL) the import lock, the roadmap, its
+    # sections, its items, their prerequisites, its resources, and the savepoint's release.
+    with django_assert_max_num_queries(8) as queries:
         out, _ = run_import(mini)
 
     assert writes(queries.captured_queries) == []
@@ -557,6 +559,34 @@ def test_validate_data_names_the_place_when_plain_data_has_no_lines():
     assert {p.line for p in problems} == {None}
 
 
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_wait_for_each_other_instead_of_failing(tmp_path):
+    specs, problems = load_roadmaps([write(tmp_path, MINI)])
+    assert problems == []
+    start = threading.Barrier(2)
+    failures = []
+
+    def import_now():
+        try:
+            start.wait()
+            import_roadmaps(roadmaps=specs)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=import_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert Roadmap.objects.count() == 1
+    assert Item.objects.count() == 5
+
+
 # --- Admin edits and conflicts ------------------------------------------------------------------
 
 
@@ -704,6 +734,16 @@ def test_export_leaves_archived_rows_out(mini, tmp_path):
     assert "slug: python" not in exported
     assert "prerequisites: [linear-algebra]\n" in exported  # embeddings' archived need is gone
     assert validate_file(tmp_path / "exported.yaml")[1] == []
+
+
+def test_export_over_a_hand_made_file_keeps_its_opening_comments(mini, tmp_path):
+    header = "# How this file was made.\n#\n# Judgement calls: none.\n"
+    target = write(tmp_path, header + "\nschema: 1\nslug: mini  # an old comment\n", "out.yaml")
+
+    exported = export("mini", target)
+
+    assert exported.startswith(header + "schema: 1\nslug: mini\n")
+    assert "an old comment" not in exported
 
 
 def test_export_writes_to_stdout_without_a_file(mini):

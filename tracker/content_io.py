@@ -1189,10 +1189,25 @@ def _export_resource(resource: Any, owner: str, owner_level: str) -> dict:
     return entry
 
 
-def export_roadmap(roadmap: Any) -> str:
-    """The database's version of `roadmap` as YAML in the content/README.md schema."""
-    header = (
-        f"# Exported from the database by `manage.py export_roadmap {roadmap.slug}`.\n"
-        "# Schema: content/README.md.\n"
-    )
+def leading_comments(text: str) -> str:
+    """The comment block a YAML file starts with (comment and blank lines), or ""."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines.append(line)
+    return "".join(lines).rstrip() + "\n" if "".join(lines).strip() else ""
+
+
+def export_roadmap(roadmap: Any, *, header: str = "") -> str:
+    """The database's version of `roadmap` as YAML in the content/README.md schema.
+
+    `header` is a comment block to start with (e.g. the one of the file being replaced, which
+    records how it was made); by default a note that the file was exported.
+    """
+    if not header:
+        header = (
+            f"# Exported from the database by `manage.py export_roadmap {roadmap.slug}`.\n"
+            "# Schema: content/README.md.\n"
+        )
     return header + dump_yaml(export_data(roadmap))

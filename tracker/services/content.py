@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tracker.content_cache import bump_content_version
@@ -27,6 +27,8 @@ from tracker.content_io import TRACKED_FIELDS, RoadmapSpec, RowSpec, clean_text
 from tracker.models import Item, Resource, Roadmap, Section
 
 KINDS = ("roadmap", "section", "item", "resource")
+# Any constant will do; it only has to differ from other advisory locks of the project.
+_IMPORT_LOCK = 0x524F41444D4150  # "ROADMAP"
 _MISSING = object()
 # Fields stored as free text: compared after clean_text, as the importer stores them.
 _TEXT_FIELDS = {
@@ -125,6 +127,7 @@ def import_roadmaps(
     value for conflicting fields. After a real write the content version is bumped on commit.
     """
     report = ImportReport(dry_run=dry_run, force=force)
+    _wait_for_other_imports()
     now = timezone.now()
     for spec in roadmaps:
         _RoadmapImport(spec, report, force=force, now=now).run()
@@ -133,6 +136,17 @@ def import_roadmaps(
     elif report.changed:
         transaction.on_commit(bump_content_version)
     return report
+
+
+def _wait_for_other_imports() -> None:
+    """Serialise imports (e.g. a deploy's and a developer's) until this transaction ends.
+
+    Without it, two first imports would both insert the same slugs and one would fail on the
+    unique constraints. SQLite needs nothing: it allows one writer at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
 
 
 class _RoadmapImport:

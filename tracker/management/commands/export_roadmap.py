@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tracker.content_io import export_roadmap
+from tracker.content_io import export_roadmap, leading_comments
 from tracker.models import Roadmap
 
 
@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Write a roadmap's database version (active sections, items and resources, in order) "
         "as YAML in the content/README.md schema, to stdout or FILE. Importing the result "
-        "changes nothing, so admin edits can be brought back into content/SLUG.yaml."
+        "changes nothing, so admin edits can be brought back into content/SLUG.yaml. Replacing "
+        "an existing FILE keeps the comment block it starts with."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,13 +30,16 @@ class Command(BaseCommand):
                 f"no roadmap with slug '{options['slug']}'"
                 + (f" (known: {known})" if known else " (the database has no roadmaps)")
             )
-        text = export_roadmap(roadmap)
         if options["output"]:
             path = Path(options["output"])
+            # Replacing a hand-made file keeps its opening comments (how it was made, the
+            # judgement calls); comments further down have no place in the database.
+            header = leading_comments(path.read_text(encoding="utf-8")) if path.is_file() else ""
+            text = export_roadmap(roadmap, header=header)
             try:
                 path.write_text(text, encoding="utf-8")
             except OSError as error:
                 raise CommandError(f"{path}: {error.strerror or error}") from error
             self.stderr.write(self.style.SUCCESS(f"Wrote roadmap '{roadmap.slug}' to {path}."))
         else:
-            self.stdout.write(text, ending="")
+            self.stdout.write(export_roadmap(roadmap), ending="")

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         "the given files and directories. Everything is validated first; any problem is "
         "reported as path:line: message, nothing is written and the exit status is 1. The "
         "import is one transaction; rows missing from the YAML are archived, never deleted; "
-        "fields an admin edited are kept unless the YAML changed them too (a conflict)."
+        "fields an admin edited are kept unless the YAML changed them too (a conflict: "
+        "reported, skipped, exit status still 0)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -96,10 +97,11 @@ class Command(BaseCommand):
         elif report.dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
         elif report.conflicts:
+            done = "Imported, except" if report.changed else "Nothing else to do;"
             self.stdout.write(
                 self.style.WARNING(
-                    f"Imported, except {len(report.conflicts)} conflicting field(s) that kept "
-                    "the admin's value; use --force to take the YAML."
+                    f"{done} {len(report.conflicts)} conflicting field(s) kept the admin's "
+                    "value; use --force to take the YAML."
                 )
             )
         else:
