@@ -90,3 +90,18 @@ def _static_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def cohort(db, learner, mentor):
+    """`mentor` mentors it and `learner` is in it; `outsider` is not. Its roadmap has 3 items."""
+    from tests.factories import ItemFactory, SectionFactory
+    from tracker.models import Cohort, Membership
+
+    section = SectionFactory(title="Foundations")
+    for n in range(3):
+        ItemFactory(section=section, slug=f"cohort-item-{n}", title=f"Cohort item {n}")
+    cohort = Cohort.objects.create(name="Spring cohort", roadmap=section.roadmap)
+    cohort.mentors.add(mentor)
+    Membership.objects.create(cohort=cohort, learner=learner)
+    return cohort

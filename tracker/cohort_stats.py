@@ -11,7 +11,7 @@ Rules:
   counted apart and never count as done.
 - "Done in the last 7 days" counts items whose current status is done and whose completion
   time falls in the last 7 x 24 hours.
-- "Last active" is the learner's latest status change on the cohort's roadmap.
+- "Last active" is the learner's latest status change on an active item of the roadmap.
 - At risk, for any of these reasons:
   - no activity for 14 days: counted from the last status change, or from joining the cohort
     when there is none (a learner who joined yesterday is not stalled);
@@ -265,7 +265,9 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
         for s in sections
     }
     last_event = ProgressEvent.objects.filter(
-        learner_id=OuterRef("learner_id"), item__roadmap_id=roadmap_id
+        learner_id=OuterRef("learner_id"),
+        item__roadmap_id=roadmap_id,
+        item__archived_at__isnull=True,
     ).order_by("-at")
     stuck = (
         stuck_progress(now=now)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tracker.views import accounts, health, pages, roadmaps
+from tracker.views import accounts, cohorts, health, pages, roadmaps
 
 # One block per area; each area's views live in tracker/views/<area>.py.
 urlpatterns = [
@@ -20,4 +20,38 @@ urlpatterns = [
     path("me/delete/", accounts.delete_me, name="delete_me"),
     # plan
     # cohorts
+    path("cohorts/", cohorts.cohort_list, name="cohort_list"),
+    path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
+    path("cohorts/join/<str:code>/", cohorts.cohort_join, name="cohort_join"),
+    path("cohorts/<int:cohort_id>/", cohorts.cohort_dashboard, name="cohort_dashboard"),
+    path("cohorts/<int:cohort_id>/heatmap/", cohorts.cohort_heatmap, name="cohort_heatmap"),
+    path(
+        "cohorts/<int:cohort_id>/items/<slug:item_slug>/",
+        cohorts.cohort_item,
+        name="cohort_item",
+    ),
+    path(
+        "cohorts/<int:cohort_id>/learners/<int:user_id>/",
+        cohorts.cohort_learner,
+        name="cohort_learner",
+    ),
+    path(
+        "cohorts/<int:cohort_id>/learners/<int:user_id>/remove/",
+        cohorts.cohort_remove_learner,
+        name="cohort_remove_learner",
+    ),
+    path("cohorts/<int:cohort_id>/export.csv", cohorts.cohort_export, name="cohort_export"),
+    path("cohorts/<int:cohort_id>/settings/", cohorts.cohort_settings, name="cohort_settings"),
+    path(
+        "cohorts/<int:cohort_id>/invite/regenerate/",
+        cohorts.cohort_regenerate_invite,
+        name="cohort_regenerate_invite",
+    ),
+    path("cohorts/<int:cohort_id>/mentors/", cohorts.cohort_add_mentor, name="cohort_add_mentor"),
+    path("cohorts/<int:cohort_id>/leave/", cohorts.cohort_leave, name="cohort_leave"),
+    path(
+        "cohorts/<int:cohort_id>/share-notes/",
+        cohorts.cohort_share_notes,
+        name="cohort_share_notes",
+    ),
 ]

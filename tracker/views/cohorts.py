@@ -1,0 +1,463 @@
+"""Cohorts: the learner's side (join, leave, share notes) and the mentor's (dashboard and views).
+
+Access rules, one helper each:
+- `_mentored_cohort`: the cohort, if the signed-in user mentors it; anyone else gets a 404,
+  so a cohort's existence never leaks.
+- `_own_membership`: the signed-in learner's membership of a cohort; 404 if they are not in it.
+- `_member`: a learner of a cohort the user mentors; a learner of another cohort is a 404.
+"""
+
+import csv
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tracker import cohort_stats
+from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
+from tracker.models import Cohort, Item, Membership, Progress, Status, User
+from tracker.services import cohorts as services
+
+
+def _mentored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
+    return get_object_or_404(
+        Cohort.objects.mentored_by(request.user).select_related("roadmap"), pk=cohort_id
+    )
+
+
+def _own_membership(request: HttpRequest, cohort_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("cohort", "cohort__roadmap"),
+        cohort_id=cohort_id,
+        learner=request.user,
+    )
+
+
+def _member(cohort: Cohort, user_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("learner"), cohort=cohort, learner_id=user_id
+    )
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+# ---------------------------------------------------------------------------------------------
+# Everyone signed in: the list, joining, leaving, sharing notes
+
+
+@login_required
+@require_safe
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(learner=request.user)
+        .select_related("cohort", "cohort__roadmap")
+        .prefetch_related(Prefetch("cohort__mentors", queryset=User.objects.order_by("email")))
+        .order_by("cohort__name")
+    )
+    mentored = (
+        Cohort.objects.mentored_by(request.user)
+        .select_related("roadmap")
+        .annotate(member_count=Count("memberships"))
+    )
+    return render(
+        request,
+        "tracker/cohort_list.html",
+        {"memberships": memberships, "mentored": mentored},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_mentor:
+        raise PermissionDenied("Only mentors can create cohorts.")
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cohort = services.create_cohort(mentor=request.user, **form.cleaned_data)
+        messages.success(request, f"Cohort “{cohort.name}” created. Share its invite link.")
+        return redirect("cohort_settings", cohort.pk)
+    return render(request, "tracker/cohort_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cohort_join(request: HttpRequest, code: str) -> HttpResponse:
+    cohort = get_object_or_404(
+        Cohort.objects.select_related("roadmap").prefetch_related("mentors"), invite_code=code
+    )
+    if cohort.memberships.filter(learner=request.user).exists():
+        messages.info(request, f"You are already in “{cohort.name}”.")
+        return redirect("cohort_list")
+    # Not `request.POST or None`: an unticked box posts nothing, and that is still a join.
+    form = JoinCohortForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.join_cohort(
+                learner=request.user, code=code, share_notes=form.cleaned_data["share_notes"]
+            )
+        except services.CohortError as error:
+            messages.error(request, str(error))
+            return redirect("cohort_list")
+        messages.success(request, f"You joined “{cohort.name}”.")
+        return redirect("cohort_list")
+    is_mentor_here = request.user in cohort.mentors.all()
+    return render(
+        request,
+        "tracker/cohort_join.html",
+        {"cohort": cohort, "form": form, "is_mentor_here": is_mentor_here},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cohort_leave(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    membership = _own_membership(request, cohort_id)
+    if request.method == "POST":
+        services.leave_cohort(learner=request.user, cohort=membership.cohort)
+        messages.success(request, f"You left “{membership.cohort.name}”.")
+        return redirect("cohort_list")
+    return render(request, "tracker/cohort_leave.html", {"membership": membership})
+
+
+@login_required
+@require_POST
+def cohort_share_notes(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    membership = _own_membership(request, cohort_id)
+    form = ShareNotesForm(request.POST)
+    form.is_valid()  # a lone optional checkbox is always valid: absent means "don't share"
+    services.set_share_notes(membership=membership, share_notes=form.cleaned_data["share_notes"])
+    if request.htmx:
+        return render(request, "tracker/cohort_list.html#share-notes", {"membership": membership})
+    shared = "now shared with" if membership.share_notes else "now hidden from"
+    messages.success(request, f"Your notes are {shared} the mentors of “{membership.cohort}”.")
+    return redirect("cohort_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentors: managing a cohort
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    form = CohortForm(request.POST or None, instance=cohort)
+    if request.method == "POST" and form.is_valid():
+        services.update_cohort(cohort=cohort, **form.cleaned_data)
+        messages.success(request, "Cohort saved.")
+        return redirect("cohort_settings", cohort.pk)
+    if request.method == "POST":
+        # The failed form mutated the instance; show the stored values elsewhere on the page.
+        cohort.refresh_from_db()
+    context = {
+        "cohort": cohort,
+        "form": form,
+        "mentor_form": AddMentorForm(),
+        "invite_url": request.build_absolute_uri(cohort.get_invite_path()),
+        "memberships": cohort.memberships.select_related("learner").order_by("learner__email"),
+        "mentors": cohort.mentors.order_by("email"),
+    }
+    return render(request, "tracker/cohort_settings.html", context)
+
+
+@login_required
+@require_POST
+def cohort_regenerate_invite(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    services.regenerate_invite_code(cohort=cohort)
+    messages.success(request, "New invite link created. The old link no longer works.")
+    return redirect("cohort_settings", cohort.pk)
+
+
+@login_required
+@require_POST
+def cohort_remove_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    membership = _member(cohort, user_id)
+    services.remove_learner(cohort=cohort, learner=membership.learner)
+    messages.success(request, f"{membership.learner.name} was removed from “{cohort.name}”.")
+    return redirect("cohort_settings", cohort.pk)
+
+
+@login_required
+@require_POST
+def cohort_add_mentor(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    form = AddMentorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the new mentor's email address.")
+        return redirect("cohort_settings", cohort.pk)
+    try:
+        user = services.add_mentor(cohort=cohort, email=form.cleaned_data["email"])
+    except services.CohortError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{user.name} now mentors “{cohort.name}”.")
+    return redirect("cohort_settings", cohort.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentors: reading a cohort
+
+
+@login_required
+@require_safe
+@never_cache
+def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    # Queries: cohort (1), sections with item counts (1), the per-learner aggregate (1),
+    # plus whatever the plans area's plan_statuses costs (a constant).
+    cohort = _mentored_cohort(request, cohort_id)
+    sort, direction = cohort_stats.clean_sort(request.GET.get("sort"), request.GET.get("dir"))
+    sections = cohort_stats.section_columns(cohort)
+    rows = cohort_stats.learner_rows(cohort, sections, now=_now())
+    rows = cohort_stats.sort_rows(rows, sort=sort, direction=direction)
+    context = {
+        "cohort": cohort,
+        "sections": sections,
+        "rows": rows,
+        "at_risk_count": sum(row.at_risk for row in rows),
+        "sort": sort,
+        "direction": direction,
+        "headers": _sort_headers(sort, direction),
+    }
+    template = "tracker/cohort_dashboard.html"
+    if request.htmx:
+        template += "#learner-table"
+    return render(request, template, context)
+
+
+def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it, and its aria-sort state."""
+    headers = {}
+    for key in cohort_stats.SORT_KEYS:
+        if key == sort:
+            next_direction = "asc" if direction == "desc" else "desc"
+            state = "ascending" if direction == "asc" else "descending"
+        else:
+            next_direction = cohort_stats.DEFAULT_DIRECTION[key]
+            state = "none"
+        headers[key] = {"query": f"?sort={key}&dir={next_direction}", "aria_sort": state}
+    return headers
+
+
+@login_required
+@require_safe
+@never_cache
+def cohort_heatmap(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    items = cohort_stats.cohort_items(cohort)
+    memberships = list(
+        cohort.memberships.select_related("learner").order_by("learner__display_name", "pk")
+    )
+    grid = cohort_stats.status_grid(cohort, items)
+    rows = [
+        {
+            "learner": m.learner,
+            "cells": [
+                _heat_cell(m.learner, item, _status_of(grid.get((m.learner_id, item.id))))
+                for item in items
+            ],
+        }
+        for m in memberships
+    ]
+    legend = [
+        {"status": status.value, "label": status.label, "symbol": HEAT_SYMBOLS[status]}
+        for status in Status
+    ]
+    context = {"cohort": cohort, "items": items, "rows": rows, "legend": legend}
+    return render(request, "tracker/cohort_heatmap.html", context)
+
+
+# The same symbols as the .status badges, so a status reads the same on every page.
+HEAT_SYMBOLS = {
+    Status.NOT_STARTED: "○",
+    Status.IN_PROGRESS: "◐",
+    Status.DONE: "●",
+    Status.SKIPPED: "⤼",
+}
+
+
+def _heat_cell(learner: User, item: Item, status: str) -> dict:
+    label = Status(status).label
+    return {
+        "status": status,
+        "symbol": HEAT_SYMBOLS[status],
+        "label": label,
+        "title": f"{learner.name} · {item.title}: {label}",
+    }
+
+
+def _status_of(progress: Progress | None) -> str:
+    return progress.status if progress else Status.NOT_STARTED
+
+
+@login_required
+@require_safe
+@never_cache
+def cohort_item(request: HttpRequest, cohort_id: int, item_slug: str) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    item = get_object_or_404(
+        Item.objects.active().select_related("section"), roadmap=cohort.roadmap, slug=item_slug
+    )
+    now = _now()
+    memberships = list(cohort.memberships.select_related("learner").order_by("learner__email"))
+    progress = {
+        p.learner_id: p
+        for p in Progress.objects.filter(item=item, learner__memberships__cohort=cohort)
+    }
+    groups: dict[str, list] = {"done": [], "in_progress": [], "stuck": [], "skipped": []}
+    not_started = []
+    for m in memberships:
+        p = progress.get(m.learner_id)
+        status = _status_of(p)
+        entry = {"learner": m.learner, "progress": p}
+        if status == Status.IN_PROGRESS:
+            stuck = cohort_stats.is_stuck(
+                started_at=p.started_at,
+                effort_hours=item.effort_hours,
+                weekly_hours=m.learner.weekly_hours,
+                now=now,
+            )
+            groups["stuck" if stuck else "in_progress"].append(entry)
+        elif status == Status.NOT_STARTED:
+            not_started.append(entry)
+        else:
+            groups[status].append(entry)
+    context = {
+        "cohort": cohort,
+        "item": item,
+        "groups": groups,
+        "not_started": not_started,
+        "member_count": len(memberships),
+        "stuck_factor": cohort_stats.STUCK_FACTOR,
+    }
+    return render(request, "tracker/cohort_item.html", context)
+
+
+@login_required
+@require_safe
+@never_cache
+def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    membership = _member(cohort, user_id)
+    learner = membership.learner
+    now = _now()
+    items = cohort_stats.cohort_items(cohort)
+    progress = {p.item_id: p for p in Progress.objects.filter(learner=learner, item__in=items)}
+    sections: list[dict] = []
+    for item in items:
+        if not sections or sections[-1]["section"].id != item.section_id:
+            sections.append({"section": item.section, "entries": []})
+        p = progress.get(item.id)
+        status = _status_of(p)
+        stuck = status == Status.IN_PROGRESS and cohort_stats.is_stuck(
+            started_at=p.started_at,
+            effort_hours=item.effort_hours,
+            weekly_hours=learner.weekly_hours,
+            now=now,
+        )
+        sections[-1]["entries"].append(
+            {
+                "item": item,
+                "progress": p,
+                "status": status,
+                "stuck": stuck,
+                # Notes are private unless this membership shares them.
+                "note": p.note if p and membership.share_notes else "",
+            }
+        )
+    plan = _plan_view(learner, now)
+    plan_status = cohort_stats.plan_statuses([learner], now=now).get(
+        learner.pk, cohort_stats.UNKNOWN
+    )
+    done = sum(1 for p in progress.values() if p.status == Status.DONE)
+    context = {
+        "cohort": cohort,
+        "membership": membership,
+        "learner": learner,
+        "sections": sections,
+        "done": done,
+        "total": len(items),
+        "overall_pct": cohort_stats.percent(done, len(items)),
+        "plan_label": cohort_stats.PLAN_LABELS.get(plan_status, cohort_stats.UNKNOWN),
+        "plan": plan,
+    }
+    return render(request, "tracker/cohort_learner.html", context)
+
+
+def _plan_view(learner: User, now: datetime):
+    """The learner's plan from the plans area, read-only, or None while that area is missing."""
+    try:
+        from tracker.services.plans import plan_view
+    except ImportError:
+        return None
+    # save=False: a mentor looking must never create the learner's weekly snapshot.
+    return plan_view(learner=learner, now=now, save=False)
+
+
+@login_required
+@require_safe
+@never_cache
+def cohort_export(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    sections = cohort_stats.section_columns(cohort)
+    rows = cohort_stats.learner_rows(cohort, sections, now=_now())
+    rows = cohort_stats.sort_rows(rows, sort="name", direction="asc")
+    items = cohort_stats.cohort_items(cohort)
+    grid = cohort_stats.status_grid(cohort, items)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"cohort-{cohort.pk}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "learner",
+            "email",
+            "overall_percent",
+            "done",
+            "skipped",
+            "in_progress",
+            *[f"section_percent:{s.title}" for s in sections],
+            "done_last_7_days",
+            "last_active",
+            "plan_status",
+            "at_risk",
+            "at_risk_reasons",
+            *[item.slug for item in items],
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                _csv_safe(row.name),
+                _csv_safe(row.email),
+                row.overall_pct,
+                row.done,
+                row.skipped,
+                row.in_progress,
+                *row.section_pcts,
+                row.done_recent,
+                row.last_active.isoformat() if row.last_active else "",
+                row.plan_status,
+                "yes" if row.at_risk else "no",
+                _csv_safe("; ".join(row.reasons)),
+                *[_status_of(grid.get((row.learner_id, item.id))) for item in items],
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A learner-chosen name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
