@@ -981,6 +981,7 @@ def load_roadmaps(
     for path in paths:
         display = _display(Path(path), base)
         data, file_problems = read_file(path, display=display)
+        spec = None
         if not file_problems:
             spec, file_problems = build_spec(data, path=display)
         problems.extend(file_problems)

@@ -331,7 +331,8 @@ class _RoadmapImport:
                 for name in TRACKED_FIELDS["item"]
                 if name not in ("section", "prerequisites")
             }
-            current["section"] = by_id[item.section_id].slug
+            section = by_id.get(item.section_id)
+            current["section"] = section.slug if section else f"#{item.section_id}"
             current["prerequisites"] = sorted(self.needs.get(item.pk, []))
             self.save(item, self.merge(item, row_spec, _clean(current)))
         self.write_prerequisites()
@@ -353,10 +354,13 @@ class _RoadmapImport:
                 for name in TRACKED_FIELDS["resource"]
                 if name != "owner"
             }
+            # An owner outside this roadmap (an admin's doing) never equals a YAML owner.
             if resource.item_id is not None:
-                current["owner"] = f"item:{items_by_id[resource.item_id].slug}"
+                owner = items_by_id.get(resource.item_id)
+                current["owner"] = f"item:{owner.slug if owner else resource.item_id}"
             else:
-                current["owner"] = f"section:{by_id[resource.section_id].slug}"
+                owner = by_id.get(resource.section_id)
+                current["owner"] = f"section:{owner.slug if owner else resource.section_id}"
             self.save(resource, self.merge(resource, row_spec, _clean(current)))
         self.archive_missing("resource", resources, {s.ident for s in spec.resources})
 
