@@ -4,6 +4,7 @@ shown read-only because the next import relies on them."""
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -11,6 +12,8 @@ from tracker.content_cache import bump_content_version
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
 
 IMPORTER_FIELDS = ("imported_values", "created_at", "updated_at")
+# A URL typed without a scheme is taken as https (Django 6's default, set now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -45,6 +48,7 @@ class ContentAdmin(admin.ModelAdmin):
 
     actions = [archive, unarchive]
     readonly_fields = IMPORTER_FIELDS
+    formfield_overrides = URL_FIELDS
     list_per_page = 100
 
     @admin.display(boolean=True, description="archived", ordering="archived_at")
@@ -90,6 +94,7 @@ def default_resource_key(resource: Resource) -> str:
 
 class ResourceInline(admin.TabularInline):
     model = Resource
+    formfield_overrides = URL_FIELDS
     extra = 0
     fields = ["order", "title", "url", "kind", "level", "group", "row", "note", "key"]
     readonly_fields = ["key"]
