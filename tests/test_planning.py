@@ -244,7 +244,8 @@ def test_plan_invariants(items, weekly_hours, today, target_offset):
         assert sum(e.hours for _, e in chunks) == by_id[item_id].remaining_hours
         assert [w for w, _ in chunks] == list(range(chunks[0][0], chunks[0][0] + len(chunks)))
         assert last[item_id] - first[item_id] == len(chunks) - 1  # contiguous in sequence
-        assert [e.continues_from_previous for _, e in chunks] == [False] + [True] * (
+        carried_on = by_id[item_id].already_planned > 0
+        assert [e.continues_from_previous for _, e in chunks] == [carried_on] + [True] * (
             len(chunks) - 1
         )
         assert [e.continues_next for _, e in chunks] == [True] * (len(chunks) - 1) + [False]

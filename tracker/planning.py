@@ -224,7 +224,8 @@ def make_plan(
     monday = first_monday
     for item in ordered:
         left = item.remaining_hours
-        started = False
+        # Hours planned in an earlier fixed week mean this item carries on from there.
+        started = item.already_planned > 0
         while left > 0:
             if used == weekly_hours:
                 weeks.append(Week(start=monday, entries=tuple(entries), time_zone=time_zone))

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tracker.views import accounts, cohorts, health, pages, roadmaps
+from tracker.views import accounts, cohorts, health, pages, plans, roadmaps
 
 # One block per area; each area's views live in tracker/views/<area>.py.
 urlpatterns = [
@@ -19,6 +19,10 @@ urlpatterns = [
     path("me/export.csv", accounts.export_csv, name="export_csv"),
     path("me/delete/", accounts.delete_me, name="delete_me"),
     # plan
+    path("plan/", plans.plan, name="plan"),
+    path("plan/replan/", plans.replan, name="plan_replan"),
+    path("plan/calendar/<str:token>.ics", plans.calendar_feed, name="plan_calendar"),
+    path("me/calendar-token/", plans.regenerate_calendar_token, name="calendar_token"),
     # cohorts
     path("cohorts/", cohorts.cohort_list, name="cohort_list"),
     path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from tracker import planning
 from tracker.models import Item, Progress, RoadmapFollow, Status, User, WeekPlan
+from tracker.models.accounts import new_calendar_token
 from tracker.selectors import followed_roadmaps
 
 logger = logging.getLogger(__name__)
@@ -379,23 +380,38 @@ def _rows(entries: list[dict], items: dict[int, Item], progress: dict[int, Progr
     return rows
 
 
-def _finish_and_target(
-    learner: User, upcoming: planning.Plan, week_end: date, this_week_open: bool, today: date
-) -> tuple[date | None, planning.TargetStatus | None]:
+def _finish(upcoming: planning.Plan, week_end: date, this_week_open: bool, today: date):
     if not upcoming.is_empty or not this_week_open:
-        return upcoming.projected_finish, upcoming.target
+        return upcoming.projected_finish
     # Only this week's unfinished items are left: they are planned to be done by Sunday.
-    target = None
-    if learner.target_date:
-        met = week_end <= learner.target_date
-        target = planning.TargetStatus(
-            target_date=learner.target_date,
-            met=met,
-            spare_days=(learner.target_date - week_end).days if met else 0,
-            # This week's items were planned at the budget; finishing sooner is up to them.
-            hours_needed=None,
+    return max(week_end, today)
+
+
+def _target(
+    learner: User, inputs: _Inputs, finish: date | None, now: datetime, today: date
+) -> planning.TargetStatus | None:
+    """Met or not by the finish shown; the hours needed come from re-planning from this week.
+
+    The hours needed assume this week is re-planned at the new budget too, which is what a
+    learner who raises their hours and presses "re-plan this week" gets. When re-planning
+    alone would meet the target, `hours_needed` equals the current weekly hours.
+    """
+    target = learner.target_date
+    if target is None:
+        return None
+    if finish is None or finish <= target:
+        return planning.TargetStatus(
+            target_date=target, met=True, spare_days=max(0, (target - (finish or today)).days)
         )
-    return max(week_end, today), target
+    fresh = planning.make_plan(
+        _plan_items(inputs, {}),
+        weekly_hours=learner.weekly_hours,
+        time_zone=learner.time_zone,
+        today=now,
+        target_date=target,
+    ).target
+    needed = learner.weekly_hours if fresh.met else fresh.hours_needed
+    return planning.TargetStatus(target_date=target, met=False, hours_needed=needed)
 
 
 def plan_view(*, learner: User, now: datetime | None = None, save: bool = True) -> PlanView:
@@ -438,7 +454,6 @@ def plan_view(*, learner: User, now: datetime | None = None, save: bool = True) 
         weekly_hours=learner.weekly_hours,
         time_zone=tz,
         today=start + timedelta(days=7) if current else now,
-        target_date=learner.target_date,
     )
     this_week = _rows(current.entries, items, inputs.progress) if current else []
     past = []
@@ -460,9 +475,8 @@ def plan_view(*, learner: User, now: datetime | None = None, save: bool = True) 
     past.reverse()  # most recent first
 
     this_week_open = any(not row.done and row.status != Status.SKIPPED for row in this_week)
-    finish, target = _finish_and_target(
-        learner, upcoming, start + timedelta(days=6), this_week_open, today
-    )
+    finish = _finish(upcoming, start + timedelta(days=6), this_week_open, today)
+    target = _target(learner, inputs, finish, now, today)
     finished = [
         _Finished(p.item_id, p.status, p.completed_at, p.item_hours)
         for p in inputs.progress.values()
@@ -680,3 +694,10 @@ def calendar_feed(*, learner: User, now: datetime | None = None) -> bytes:
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def regenerate_calendar_token(*, learner: User) -> str:
+    """Give the learner a new calendar feed token; the old feed URL stops working at once."""
+    learner.calendar_token = new_calendar_token()
+    learner.save(update_fields=["calendar_token"])
+    return learner.calendar_token

@@ -1,0 +1,353 @@
+"""Plan snapshots, plan status, the /plan/ page, the calendar feed and its token."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from icalendar import Calendar
+
+from tests.factories import (
+    ItemFactory,
+    ProgressFactory,
+    RoadmapFactory,
+    SectionFactory,
+    UserFactory,
+)
+from tracker.models import Progress, RoadmapFollow, Status, WeekPlan
+from tracker.services import plans
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen(time_machine):
+    time_machine.move_to(MONDAY, tick=False)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Fifty learners with real PBKDF2 hashes take half a minute; the hash is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def roadmap(db):
+    return RoadmapFactory(title="LLM roadmap")
+
+
+def add_items(roadmap, count, hours=4, start=0):
+    section = SectionFactory(roadmap=roadmap)
+    return [
+        ItemFactory(
+            section=section, title=f"Topic {start + n}", effort_hours=hours, order=start + n + 1
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def items(roadmap):
+    return add_items(roadmap, 6)
+
+
+@pytest.fixture
+def following(learner, outsider, roadmap, items):
+    for person in (learner, outsider):
+        RoadmapFollow.objects.create(learner=person, roadmap=roadmap)
+    learner.weekly_hours = 8
+    learner.save()
+    return learner
+
+
+def done(learner, item, at=MONDAY):
+    return ProgressFactory(
+        learner=learner, item=item, status=Status.DONE, completed_at=at, started_at=at
+    )
+
+
+# ---- snapshots ------------------------------------------------------------------------------
+
+
+def test_the_first_visit_saves_this_weeks_snapshot(following, learner_client, items):
+    response = learner_client.get("/plan/")
+    assert response.status_code == 200
+    snapshot = WeekPlan.objects.get(learner=following)
+    assert snapshot.week_start == date(2026, 3, 2)
+    assert [e["item"] for e in snapshot.entries] == [items[0].pk, items[1].pk]
+    assert [row.item_id for row in response.context["plan"].this_week] == [items[0].pk, items[1].pk]
+
+
+def test_this_weeks_list_does_not_shift_while_the_learner_works(
+    following, learner_client, roadmap, items
+):
+    learner_client.get("/plan/")
+    done(following, items[0])
+    # New content earlier in the roadmap does not reshuffle the current week either.
+    ItemFactory(section=items[0].section, title="Brand new", effort_hours=1, order=0)
+    body = learner_client.get("/plan/").content.decode()
+    this_week = body.split('id="this-week"')[1].split("Upcoming weeks")[0]
+    assert "Topic 0" in this_week and "Topic 1" in this_week and "Brand new" not in this_week
+    assert "4 of 8 h done" in this_week
+    # Topic 0 shows as done: its Done button is the pressed one.
+    status = this_week.split(f'id="item-status-{items[0].pk}"')[1].split("</div>\n</div>")[0]
+    assert 'value="done" aria-pressed="true"' in status
+    # Upcoming weeks were recomputed and pick up the new item.
+    assert "Brand new" in body.split("Upcoming weeks")[1]
+
+
+def test_upcoming_weeks_continue_a_split_item_where_this_week_leaves_it(learner, roadmap):
+    big = add_items(roadmap, 1, hours=10)[0]
+    RoadmapFollow.objects.create(learner=learner, roadmap=roadmap)
+    learner.weekly_hours = 4
+    learner.save()
+    view = plans.plan_view(learner=learner)
+    assert [(r.item_id, r.hours, r.continues_next) for r in view.this_week] == [(big.pk, 4, True)]
+    assert [w.hours for w in view.upcoming.weeks] == [4, 2]
+    assert view.upcoming.weeks[0].start == date(2026, 3, 9)
+    assert view.upcoming.weeks[0].entries[0].continues_from_previous
+    assert view.projected_finish == date(2026, 3, 9) + timedelta(days=7 + 3)
+
+
+def test_items_left_undone_last_week_come_back_next_week(following, items, time_machine):
+    plans.plan_view(learner=following)  # week of 2 March: Topic 0, Topic 1
+    time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
+    view = plans.plan_view(learner=following)
+    assert [row.title for row in view.this_week] == ["Topic 0", "Topic 1"]
+    assert view.past[0].planned_hours == 8 and view.past[0].done_hours == 0
+    assert view.past[0].adherence == 0
+
+
+def test_replan_resets_only_the_signed_in_learners_week(
+    following, outsider, learner_client, items, client
+):
+    plans.plan_view(learner=following)
+    plans.plan_view(learner=outsider)
+    outsider_entries = WeekPlan.objects.get(learner=outsider).entries
+    done(following, items[0])
+    done(following, items[1])
+
+    response = learner_client.post("/plan/replan/")
+    assert response.status_code == 302 and response["Location"] == "/plan/"
+    assert [e["item"] for e in WeekPlan.objects.get(learner=following).entries] == [
+        items[2].pk,
+        items[3].pk,
+    ]
+    assert WeekPlan.objects.get(learner=outsider).entries == outsider_entries
+    assert WeekPlan.objects.count() == 2
+
+
+def test_replan_with_htmx_returns_only_the_plan_body(following, learner_client):
+    response = learner_client.post("/plan/replan/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="plan-body">')
+    assert "<html" not in body and "re-planned" in body
+
+
+def test_replan_refuses_get_and_anonymous_visitors(following, learner_client, client):
+    assert learner_client.get("/plan/replan/").status_code == 405
+    client.logout()
+    response = client.post("/plan/replan/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get("/plan/").status_code == 302
+
+
+def test_the_plan_page_has_no_id_in_its_urls_to_reach_another_learners_plan(
+    following, outsider, learner_client
+):
+    plans.plan_view(learner=outsider)
+    assert learner_client.get(f"/plan/{outsider.pk}/").status_code == 404
+    assert learner_client.post(f"/plan/replan/{outsider.pk}/").status_code == 404
+    body = learner_client.get("/plan/").content.decode()
+    assert outsider.email not in body and outsider.calendar_token not in body
+
+
+# ---- plan status ----------------------------------------------------------------------------
+
+
+def test_plan_status_is_no_plan_before_any_snapshot_and_on_track_in_the_first_week(following):
+    assert plans.plan_status(following).state == plans.NO_PLAN
+    plans.plan_view(learner=following)
+    assert plans.plan_status(following).state == plans.ON_TRACK
+
+
+def test_falling_more_than_a_week_short_is_behind(following, items, time_machine):
+    # Two past weeks planned 8 h each; 4 h done. 16 - 4 = 12 > 8: behind.
+    for week in range(2):
+        time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
+        plans.plan_view(learner=following)
+    done(following, items[0], at=MONDAY + timedelta(days=1))
+    time_machine.move_to(MONDAY + timedelta(weeks=2), tick=False)
+    status = plans.plan_status(following)
+    assert (status.state, status.planned_hours, status.done_hours, status.behind_by) == (
+        plans.BEHIND,
+        16,
+        4,
+        12,
+    )
+    # Catching up this week counts: 8 more hours done leaves a 4 h gap, within a week's budget.
+    done(following, items[1])
+    done(following, items[2])
+    assert plans.plan_status(following).state == plans.ON_TRACK
+
+
+def test_skipping_a_planned_item_does_not_count_against_the_learner(following, items, time_machine):
+    plans.plan_view(learner=following)
+    time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
+    plans.plan_view(learner=following)
+    time_machine.move_to(MONDAY + timedelta(weeks=2), tick=False)
+    for item in items[:2]:
+        ProgressFactory(learner=following, item=item, status=Status.SKIPPED)
+    status = plans.plan_status(following)
+    # Week 1 planned Topics 0-1 (skipped), week 2 the same again: nothing left to count.
+    assert status.planned_hours == 0 and status.state == plans.ON_TRACK
+
+
+def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, items):
+    def make(count):
+        people = UserFactory.create_batch(count)
+        for person in people:
+            RoadmapFollow.objects.create(learner=person, roadmap=roadmap)
+            plans.save_week_plan(learner=person, now=MONDAY - timedelta(weeks=1))
+            done(person, items[0])
+        return people
+
+    for people in (make(5), make(50)):
+        with CaptureQueriesContext(connection) as queries:
+            statuses = plans.plan_statuses(people)
+        # 1: the learners' snapshots; 2: their done/skipped progress with item hours.
+        assert len(queries) == 2
+        assert {s.state for s in statuses.values()} == {plans.ON_TRACK}
+        assert set(statuses) == {p.pk for p in people}
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+def test_the_plan_page_runs_the_same_queries_for_little_or_much_progress(
+    following, learner_client, roadmap, django_assert_max_num_queries, time_machine
+):
+    plans.plan_view(learner=following)  # snapshot exists: no insert in the measured request
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert learner_client.get("/plan/").status_code == 200
+        return len(queries)
+
+    small = count()
+    more = add_items(roadmap, 40, hours=3, start=10)
+    for item in more[:30]:
+        done(following, item)
+    large = count()
+    assert small == large
+    # session, user, follows, items, prerequisite links, progress, snapshots (+ savepoints
+    # from the test client's atomic requests, if any).
+    with django_assert_max_num_queries(9):
+        learner_client.get("/plan/")
+
+
+def test_the_plan_page_status_controls_post_back_to_the_plan(following, learner_client, items):
+    body = learner_client.get("/plan/").content.decode()
+    row = body.split(f'id="plan-row-{items[0].pk}"')[1].split("</li>")[0]
+    assert (
+        f'action="{reverse("set_item_status", args=[items[0].roadmap.slug, items[0].slug])}"' in row
+    )
+    assert 'name="place" value="item"' in row and 'name="next" value="/plan/"' in row
+    # The endpoint answers htmx with the controls block the plan row targets.
+    response = learner_client.post(
+        reverse("set_item_status", args=[items[0].roadmap.slug, items[0].slug]),
+        {"status": "done", "place": "item", "next": "/plan/"},
+        headers={"HX-Request": "true"},
+    )
+    assert f'id="item-status-{items[0].pk}"' in response.content.decode()
+    assert Progress.objects.get(learner=following, item=items[0]).status == Status.DONE
+
+
+def test_the_page_shows_past_weeks_with_adherence(following, learner_client, items, time_machine):
+    plans.plan_view(learner=following)
+    done(following, items[0], at=MONDAY + timedelta(days=2))
+    time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
+    body = learner_client.get("/plan/").content.decode()
+    past = body.split("Past weeks")[1]
+    assert "2 Mar – 8 Mar 2026" in past
+    assert "<td>8 h</td>" in past and "<td>4 h</td>" in past and "50%" in past
+
+
+def test_a_target_out_of_reach_says_the_weekly_hours_that_would_meet_it(following, learner_client):
+    # 24 h at 8 h/week ends on 22 March; a target of 15 March needs 12 h a week.
+    following.target_date = date(2026, 3, 15)
+    following.save()
+    body = learner_client.get("/plan/").content.decode()
+    assert "can&#x27;t be met at 8 h a week" in body or "can't be met at 8 h a week" in body
+    assert "It needs 12 h a week" in body
+
+
+def test_a_learner_without_roadmap_items_is_told_how_to_start(learner, learner_client, db):
+    body = learner_client.get("/plan/").content.decode()
+    assert "Nothing to plan yet" in body and 'href="/roadmaps/"' in body
+    assert not WeekPlan.objects.exists()
+
+
+def test_a_learner_who_finished_everything_is_told_so(following, learner_client, items):
+    for item in items:
+        done(following, item)
+    body = learner_client.get("/plan/").content.decode()
+    assert "All done" in body and "Follow another roadmap" in body
+
+
+# ---- calendar -------------------------------------------------------------------------------
+
+
+def test_the_calendar_feed_parses_back_with_one_event_per_week(
+    following, client, items, time_machine, settings
+):
+    settings.SITE_URL = "https://roadmap.example.org"
+    plans.plan_view(learner=following)
+    time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
+    plans.plan_view(learner=following)
+    response = client.get(f"/plan/calendar/{following.calendar_token}.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    starts = [event.decoded("dtstart") for event in events]
+    # Past week, this week, then the projected weeks for what is left (8 h/week).
+    assert starts == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)]
+    first = events[0]
+    assert first.decoded("dtend") == date(2026, 3, 9)
+    assert "Topic 0 (4 h)" in str(first.get("description"))
+    assert str(first.get("url")) == "https://roadmap.example.org/plan/"
+    assert len({str(event.get("uid")) for event in events}) == len(events)
+
+
+def test_a_regenerated_token_revokes_the_old_feed(following, learner_client, client):
+    old = following.calendar_token
+    assert client.get(f"/plan/calendar/{old}.ics").status_code == 200
+    response = learner_client.post("/me/calendar-token/")
+    assert response.status_code == 302
+    following.refresh_from_db()
+    assert following.calendar_token != old and len(following.calendar_token) >= 22
+    assert client.get(f"/plan/calendar/{old}.ics").status_code == 404
+    assert client.get(f"/plan/calendar/{following.calendar_token}.ics").status_code == 200
+
+
+def test_regenerating_the_token_with_htmx_returns_the_new_address(following, learner_client):
+    response = learner_client.post("/me/calendar-token/", headers={"HX-Request": "true"})
+    following.refresh_from_db()
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section class="panel" id="calendar"')
+    assert f"/plan/calendar/{following.calendar_token}.ics" in body
+
+
+def test_the_calendar_token_endpoint_refuses_get_and_anonymous_visitors(following, client):
+    old = following.calendar_token
+    assert client.post("/me/calendar-token/").status_code == 302  # to the login page
+    client.force_login(following)
+    assert client.get("/me/calendar-token/").status_code == 405
+    following.refresh_from_db()
+    assert following.calendar_token == old
+
+
+def test_an_unknown_calendar_token_is_a_404(db, client):
+    assert client.get("/plan/calendar/not-a-real-token.ics").status_code == 404

@@ -1,0 +1,56 @@
+"""The study plan: /plan/, re-planning this week, the calendar feed and its token."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from tracker.models import User
+from tracker.services import plans
+
+
+@login_required
+@require_safe
+def plan(request: HttpRequest) -> HttpResponse:
+    view = plans.plan_view(learner=request.user)
+    return render(request, "tracker/plan.html", {"plan": view, "plan_status": view.status})
+
+
+@login_required
+@require_POST
+def replan(request: HttpRequest) -> HttpResponse:
+    # Only ever the signed-in learner's own current week: no id comes from the request.
+    plans.replan_week(learner=request.user)
+    if request.htmx:
+        view = plans.plan_view(learner=request.user)
+        context = {"plan": view, "plan_status": view.status, "replanned": True}
+        return render(request, "tracker/plan.html#plan-body", context)
+    messages.success(request, "This week is re-planned from your progress today.")
+    return redirect("plan")
+
+
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    # The token is the credential (calendar apps cannot sign in): unknown or revoked → 404.
+    learner = User.objects.filter(calendar_token=token, is_active=True).first()
+    if learner is None:
+        raise Http404("No such calendar")
+    response = HttpResponse(
+        plans.calendar_feed(learner=learner), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="study-plan.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_POST
+def regenerate_calendar_token(request: HttpRequest) -> HttpResponse:
+    plans.regenerate_calendar_token(learner=request.user)
+    if request.htmx:
+        context = {"calendar_token_regenerated": True}
+        return render(request, "tracker/partials/_calendar_token.html", context)
+    messages.success(request, "Your calendar link is new; the old one no longer works.")
+    return redirect("/me/#calendar")
