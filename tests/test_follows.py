@@ -1,0 +1,331 @@
+"""Following several roadmaps, ordering them, and what that changes elsewhere.
+
+Personas: `learner` (Alice) follows and orders roadmaps; `outsider` (Charlie) is another
+learner whose follows must never be touched by Alice's requests, nor hers by his.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ItemFactory, ProgressFactory, ResourceFactory, RoadmapFactory
+from tracker.models import Roadmap, RoadmapFollow, Status
+from tracker.selectors import followed_roadmaps, item_twins, with_done_counts
+from tracker.services.follows import FollowError, follow_roadmap, move_follow, unfollow_roadmap
+from tracker.services.plans import plan_view
+
+
+@pytest.fixture
+def roadmaps(db):
+    """Three roadmaps with two items each; `order` puts llm first on /roadmaps/."""
+    made = []
+    for order, slug in enumerate(["llm", "mlops", "ai-safety"]):
+        roadmap = RoadmapFactory(slug=slug, title=slug.upper(), order=order)
+        for n in range(2):
+            ItemFactory(
+                section__roadmap=roadmap, slug=f"{slug}-item-{n}", title=f"{slug} {n}", order=n
+            )
+        made.append(roadmap)
+    return made
+
+
+def slugs(learner) -> list[str]:
+    return [roadmap.slug for roadmap in followed_roadmaps(learner)]
+
+
+def positions(learner) -> list[int]:
+    return list(
+        RoadmapFollow.objects.filter(learner=learner)
+        .order_by("position")
+        .values_list("position", flat=True)
+    )
+
+
+# ---- services ---------------------------------------------------------------------------------
+
+
+def test_following_a_second_roadmap_keeps_the_one_already_started(learner, roadmaps):
+    llm, mlops, _ = roadmaps
+    ProgressFactory(learner=learner, item=llm.items.first())
+    assert slugs(learner) == ["llm"]  # implicit: the roadmap with progress
+
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    assert slugs(learner) == ["llm", "mlops"]
+    assert positions(learner) == [0, 1]
+
+
+def test_a_new_learner_following_a_roadmap_follows_only_that_one(learner, roadmaps):
+    _, mlops, _ = roadmaps
+    assert slugs(learner) == ["llm"]  # the default, never chosen
+
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    assert slugs(learner) == ["mlops"]
+
+
+def test_following_twice_changes_nothing(learner, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    again = follow_roadmap(learner=learner, roadmap=llm)
+
+    assert again.position == 0
+    assert slugs(learner) == ["llm", "mlops"]
+    assert RoadmapFollow.objects.filter(learner=learner).count() == 2
+
+
+def test_unfollowing_closes_the_gap_and_keeps_progress(learner, roadmaps):
+    _llm, mlops, _safety = roadmaps
+    for roadmap in roadmaps:
+        follow_roadmap(learner=learner, roadmap=roadmap)
+    ProgressFactory(learner=learner, item=mlops.items.first())
+
+    unfollow_roadmap(learner=learner, roadmap=mlops)
+
+    assert slugs(learner) == ["llm", "ai-safety"]
+    assert positions(learner) == [0, 1]
+    assert learner.progress.filter(item__roadmap=mlops).count() == 1
+
+
+def test_the_last_followed_roadmap_cannot_be_unfollowed(learner, roadmaps):
+    llm = roadmaps[0]
+    follow_roadmap(learner=learner, roadmap=llm)
+
+    with pytest.raises(FollowError, match="only roadmap you follow"):
+        unfollow_roadmap(learner=learner, roadmap=llm)
+
+    assert slugs(learner) == ["llm"]
+
+
+def test_unfollowing_a_roadmap_not_followed_is_an_error(learner, roadmaps):
+    follow_roadmap(learner=learner, roadmap=roadmaps[0])
+
+    with pytest.raises(RoadmapFollow.DoesNotExist):
+        unfollow_roadmap(learner=learner, roadmap=roadmaps[1])
+
+
+def test_moving_swaps_neighbours_and_stops_at_the_ends(learner, roadmaps):
+    llm, mlops, safety = roadmaps
+    for roadmap in roadmaps:
+        follow_roadmap(learner=learner, roadmap=roadmap)
+
+    move_follow(learner=learner, roadmap=safety, direction="up")
+    assert slugs(learner) == ["llm", "ai-safety", "mlops"]
+    move_follow(learner=learner, roadmap=safety, direction="up")
+    assert slugs(learner) == ["ai-safety", "llm", "mlops"]
+    move_follow(learner=learner, roadmap=safety, direction="up")
+    assert slugs(learner) == ["ai-safety", "llm", "mlops"]
+    move_follow(learner=learner, roadmap=mlops, direction="down")
+    assert slugs(learner) == ["ai-safety", "llm", "mlops"]
+    move_follow(learner=learner, roadmap=llm, direction="down")
+    assert slugs(learner) == ["ai-safety", "mlops", "llm"]
+    assert positions(learner) == [0, 1, 2]
+
+
+def test_moving_needs_a_known_direction(learner, roadmaps):
+    follow_roadmap(learner=learner, roadmap=roadmaps[0])
+
+    with pytest.raises(ValueError, match="up' or 'down"):
+        move_follow(learner=learner, roadmap=roadmaps[0], direction="sideways")
+
+
+def test_one_learners_changes_leave_another_learners_follows_alone(learner, outsider, roadmaps):
+    llm, mlops, _safety = roadmaps
+    for roadmap in roadmaps:
+        follow_roadmap(learner=outsider, roadmap=roadmap)
+    follow_roadmap(learner=learner, roadmap=mlops)
+    follow_roadmap(learner=learner, roadmap=llm)
+
+    move_follow(learner=learner, roadmap=llm, direction="up")
+    unfollow_roadmap(learner=learner, roadmap=mlops)
+
+    assert slugs(outsider) == ["llm", "mlops", "ai-safety"]
+    assert slugs(learner) == ["llm"]
+
+
+def test_the_study_plan_covers_followed_roadmaps_in_their_order(learner, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+    first = plan_view(learner=learner, save=False).upcoming.order
+
+    move_follow(learner=learner, roadmap=mlops, direction="up")
+    second = plan_view(learner=learner, save=False).upcoming.order
+
+    llm_ids = list(llm.items.order_by("order").values_list("id", flat=True))
+    mlops_ids = list(mlops.items.order_by("order").values_list("id", flat=True))
+    assert list(first) == llm_ids + mlops_ids
+    assert list(second) == mlops_ids + llm_ids
+
+
+def test_done_counts_come_per_roadmap_in_one_query(
+    learner, outsider, roadmaps, django_assert_num_queries
+):
+    llm, mlops, _ = roadmaps
+    for item in llm.items.all():
+        ProgressFactory(learner=learner, item=item, status=Status.DONE)
+    ProgressFactory(learner=learner, item=mlops.items.first(), status=Status.IN_PROGRESS)
+    ProgressFactory(learner=outsider, item=mlops.items.first(), status=Status.DONE)
+
+    with django_assert_num_queries(1):  # the roadmaps with a correlated count subquery
+        counts = {r.slug: r.done_count for r in with_done_counts(Roadmap.objects.all(), learner)}
+
+    assert counts == {"llm": 2, "mlops": 0, "ai-safety": 0}
+
+
+# ---- twins ------------------------------------------------------------------------------------
+
+
+def test_an_item_finds_its_twins_by_slug_or_by_its_own_link(roadmaps, django_assert_num_queries):
+    llm, mlops, safety = roadmaps
+    rlhf = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF")
+    ResourceFactory(item=rlhf, url="https://arxiv.org/abs/2203.02155", group="link")
+    same_slug = ItemFactory(section__roadmap=safety, slug="rlhf", title="RLHF (safety)")
+    alignment = ItemFactory(section__roadmap=mlops, slug="model-alignment")
+    ResourceFactory(item=alignment, url="https://arxiv.org/abs/2203.02155", group="link")
+    table_only = ItemFactory(section__roadmap=mlops, slug="other")
+    ResourceFactory(item=table_only, url="https://arxiv.org/abs/2203.02155", group="table")
+    ItemFactory(section__roadmap=llm, slug="rlhf-again")  # same roadmap: not a twin
+
+    with django_assert_num_queries(2):  # the item's resources, then the twins with roadmaps
+        twins = item_twins(rlhf)
+
+    assert {(t.roadmap.slug, t.slug) for t in twins} == {
+        ("mlops", "model-alignment"),
+        ("ai-safety", "rlhf"),
+    }
+    assert same_slug in twins
+
+
+def test_archived_items_are_not_twins(roadmaps):
+    llm, mlops, _ = roadmaps
+    item = ItemFactory(section__roadmap=llm, slug="shared")
+    twin = ItemFactory(section__roadmap=mlops, slug="shared")
+    twin.archived_at = twin.created_at
+    twin.save()
+
+    assert item_twins(item) == []
+
+
+# ---- views ------------------------------------------------------------------------------------
+
+
+def test_learner_follows_a_roadmap_with_a_plain_form_and_is_sent_back(learner_client, roadmaps):
+    url = reverse("roadmap_follow", args=["mlops"])
+
+    response = learner_client.post(url, {"next": "/roadmaps/"})
+
+    assert response.status_code == 302 and response.url == "/roadmaps/"
+    assert [f.roadmap.slug for f in RoadmapFollow.objects.all()] == ["mlops"]
+
+
+def test_follow_refuses_a_foreign_next_url(learner_client, roadmaps):
+    response = learner_client.post(
+        reverse("roadmap_follow", args=["mlops"]), {"next": "https://evil.example/"}
+    )
+
+    assert response.url == reverse("my_roadmaps")
+
+
+def test_follow_with_htmx_returns_only_the_button(learner_client, roadmaps):
+    response = learner_client.post(
+        reverse("roadmap_follow", args=["mlops"]), HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="follow-mlops"' in html and "Following" in html and "Unfollow" in html
+
+
+def test_follow_endpoints_need_post_and_a_signed_in_learner(client, learner_client, roadmaps):
+    url = reverse("roadmap_follow", args=["mlops"])
+
+    assert learner_client.get(url).status_code == 405
+    anonymous = client.__class__().post(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous.url
+    assert not RoadmapFollow.objects.exists()
+
+
+def test_following_an_unknown_or_archived_roadmap_is_404(learner_client, roadmaps):
+    archived = roadmaps[2]
+    archived.archived_at = archived.created_at
+    archived.save()
+
+    assert learner_client.post(reverse("roadmap_follow", args=["nope"])).status_code == 404
+    assert learner_client.post(reverse("roadmap_follow", args=["ai-safety"])).status_code == 404
+
+
+def test_unfollowing_the_last_roadmap_explains_why_not(learner, learner_client, roadmaps):
+    follow_roadmap(learner=learner, roadmap=roadmaps[0])
+
+    response = learner_client.post(reverse("roadmap_unfollow", args=["llm"]), follow=True)
+
+    assert "only roadmap you follow" in response.content.decode()
+    assert slugs(learner) == ["llm"]
+
+
+def test_outsider_cannot_unfollow_or_move_for_the_learner(learner, outsider_client, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    # Charlie follows neither explicitly; his requests only ever reach his own follows.
+    unfollow = outsider_client.post(reverse("roadmap_unfollow", args=["mlops"]))
+    move = outsider_client.post(reverse("follow_move", args=["mlops"]), {"direction": "up"})
+
+    assert unfollow.status_code == 404 and move.status_code == 404
+    assert slugs(learner) == ["llm", "mlops"]
+
+
+def test_my_roadmaps_lists_followed_in_order_with_progress_and_up_down_buttons(
+    learner, learner_client, roadmaps, django_assert_max_num_queries
+):
+    llm, mlops, _safety = roadmaps
+    follow_roadmap(learner=learner, roadmap=mlops)
+    follow_roadmap(learner=learner, roadmap=llm)
+    ProgressFactory(learner=learner, item=llm.items.first(), status=Status.DONE)
+
+    # session, user, follows (followed_roadmaps), roadmaps with counts, "explicit?" check
+    with django_assert_max_num_queries(5):
+        response = learner_client.get(reverse("my_roadmaps"))
+
+    html = response.content.decode()
+    assert html.index("MLOPS") < html.index("LLM") < html.index("AI-SAFETY")
+    assert "1 of 2 done (50%)" in html
+    assert 'name="direction" value="up"' in html and 'value="down"' in html
+    assert "csrfmiddlewaretoken" in html
+
+
+def test_moving_without_js_redirects_to_my_roadmaps(learner, learner_client, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    response = learner_client.post(reverse("follow_move", args=["mlops"]), {"direction": "up"})
+
+    assert response.status_code == 302 and response.url == reverse("my_roadmaps")
+    assert slugs(learner) == ["mlops", "llm"]
+
+
+def test_moving_with_htmx_returns_the_reordered_list_only(learner, learner_client, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    response = learner_client.post(
+        reverse("follow_move", args=["mlops"]), {"direction": "up"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<div id="follow-list">')
+    assert html.index("MLOPS") < html.index("LLM")
+
+
+def test_moving_with_a_bad_direction_is_a_bad_request(learner, learner_client, roadmaps):
+    follow_roadmap(learner=learner, roadmap=roadmaps[0])
+
+    response = learner_client.post(reverse("follow_move", args=["llm"]), {"direction": "left"})
+
+    assert response.status_code == 400
