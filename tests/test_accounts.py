@@ -16,13 +16,18 @@ from tracker.models import User
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test here; MD5 keeps the many sign-ins quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 NEW_PASSWORD = "a-much-longer-new-passphrase"
 
 
 def _sign_in(client, email, password, ip="10.0.0.1"):
-    return client.post(
-        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 # --- sign up ------------------------------------------------------------------------------

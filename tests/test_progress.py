@@ -1,0 +1,473 @@
+"""Progress: the status and note services, the one-click endpoints (htmx and plain POST),
+CSRF, scoping to the learner, archived items, query budgets and concurrent clicks."""
+
+import itertools
+import re
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
+from tracker.models import Item, Progress, ProgressEvent, Section, Status
+from tracker.services.progress import save_note, set_status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test here; MD5 keeps the many sign-ins quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def section(db):
+    return SectionFactory(roadmap__slug="llm", roadmap__title="LLM", title="Foundations")
+
+
+@pytest.fixture
+def item(section):
+    return ItemFactory(section=section, slug="tokenizers", title="Tokenizers")
+
+
+@pytest.fixture
+def project(section):
+    return ItemFactory(section=section, slug="chatbot", title="Chatbot", kind=Item.Kind.PROJECT)
+
+
+def status_url(item):
+    return reverse("set_item_status", args=[item.roadmap.slug, item.slug])
+
+
+def note_url(item):
+    return reverse("save_item_note", args=[item.roadmap.slug, item.slug])
+
+
+# --- set_status ---------------------------------------------------------------------------
+
+
+def test_first_status_creates_the_one_row_and_records_the_change(learner, item):
+    progress = set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+
+    assert progress.status == Status.IN_PROGRESS
+    assert progress.started_at is not None and progress.completed_at is None
+    event = ProgressEvent.objects.get(learner=learner, item=item)
+    assert (event.previous_status, event.status) == (Status.NOT_STARTED, Status.IN_PROGRESS)
+    assert event.at == progress.started_at
+
+
+def test_done_sets_completion_and_keeps_the_start(learner, item):
+    started = set_status(learner=learner, item=item, status=Status.IN_PROGRESS).started_at
+    progress = set_status(learner=learner, item=item, status=Status.DONE)
+    assert progress.started_at == started
+    assert progress.completed_at >= started
+    assert Progress.objects.filter(learner=learner, item=item).count() == 1
+    assert list(
+        ProgressEvent.objects.filter(learner=learner).order_by("at").values_list("status")
+    ) == [(Status.IN_PROGRESS,), (Status.DONE,)]
+
+
+def test_repeating_the_same_status_records_nothing_new(learner, item):
+    first = set_status(learner=learner, item=item, status=Status.DONE)
+    again = set_status(learner=learner, item=item, status=Status.DONE)
+    assert again.completed_at == first.completed_at
+    assert ProgressEvent.objects.filter(learner=learner).count() == 1
+
+
+def test_skip_keeps_its_reason_until_the_item_is_unskipped(learner, item):
+    progress = set_status(
+        learner=learner, item=item, status=Status.SKIPPED, skip_reason="  already know it "
+    )
+    assert progress.skip_reason == "already know it"
+    assert progress.completed_at is None
+    # Changing only the reason saves it without a new history entry.
+    progress = set_status(learner=learner, item=item, status=Status.SKIPPED, skip_reason="later")
+    assert progress.skip_reason == "later"
+    assert ProgressEvent.objects.filter(learner=learner).count() == 1
+
+    progress = set_status(learner=learner, item=item, status=Status.NOT_STARTED)
+    assert progress.skip_reason == ""
+    assert progress.started_at is None and progress.completed_at is None
+
+
+def test_an_unknown_status_is_refused_and_nothing_is_written(learner, item):
+    with pytest.raises(ValueError):
+        set_status(learner=learner, item=item, status="finished-ish")
+    assert not Progress.objects.exists()
+
+
+def test_a_status_change_costs_at_most_six_queries(learner, item, django_assert_max_num_queries):
+    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+    # savepoint, insert-if-missing, select for update, update, insert event, release
+    with django_assert_max_num_queries(6):
+        set_status(learner=learner, item=item, status=Status.DONE)
+    other = ItemFactory(section=item.section)
+    with django_assert_max_num_queries(6):  # the same six for a row that did not exist yet
+        set_status(learner=learner, item=other, status=Status.DONE)
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_clicks_leave_exactly_one_row_and_a_consistent_history():
+    item = ItemFactory()
+    learner = UserFactory()
+    statuses = [Status.IN_PROGRESS, Status.DONE] * 4
+    barrier = threading.Barrier(len(statuses))
+    errors = []
+
+    def click(status):
+        try:
+            barrier.wait()
+            set_status(learner=learner, item=item, status=status)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(status,)) for status in statuses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Progress.objects.filter(learner=learner, item=item).count() == 1
+    final = Progress.objects.get(learner=learner, item=item).status
+    # Each change saw the one before it: the history is a chain ending at the final status.
+    events = list(ProgressEvent.objects.filter(learner=learner).order_by("at", "id"))
+    assert events, "at least the first change is recorded"
+    assert events[0].previous_status == Status.NOT_STARTED
+    for before, after in itertools.pairwise(events):
+        assert after.previous_status == before.status
+    assert events[-1].status == final
+
+
+# --- save_note ----------------------------------------------------------------------------
+
+
+def test_note_is_saved_without_touching_the_status(learner, item):
+    set_status(learner=learner, item=item, status=Status.DONE)
+    progress = save_note(learner=learner, item=item, note="BPE merges pairs.")
+    assert progress.note == "BPE merges pairs."
+    assert progress.status == Status.DONE
+    assert ProgressEvent.objects.count() == 1
+
+
+def test_a_note_on_an_untouched_item_creates_a_not_started_row(learner, item):
+    progress = save_note(learner=learner, item=item, note="To read")
+    assert progress.status == Status.NOT_STARTED
+    assert not ProgressEvent.objects.exists()
+
+
+def test_only_projects_take_a_link_and_only_http_links(learner, item, project):
+    with pytest.raises(ValidationError):
+        save_note(learner=learner, item=item, note="", project_url="https://github.com/a/b")
+    with pytest.raises(ValidationError):
+        save_note(learner=learner, item=project, note="", project_url="javascript:alert(1)")
+    progress = save_note(
+        learner=learner, item=project, note="demo", project_url="https://github.com/a/b"
+    )
+    assert progress.project_url == "https://github.com/a/b"
+
+
+# --- the status endpoint ------------------------------------------------------------------
+
+
+def test_htmx_status_change_returns_only_the_row_and_the_progress_bars(
+    learner_client, learner, item
+):
+    response = learner_client.post(
+        status_url(item),
+        {"status": "done", "next": "/roadmaps/llm/"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and "<body" not in html
+    assert html.lstrip().startswith(f'<li id="item-{item.id}"')
+    assert 'value="done" aria-pressed="true"' in html
+    assert 'id="progress-summary"' in html and 'hx-swap-oob="true"' in html
+    assert "1 done · 1 in all" in html
+    # The re-rendered forms still send no-JS users back to the roadmap page.
+    assert 'name="next" value="/roadmaps/llm/"' in html
+    assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
+
+
+def test_htmx_status_change_from_the_item_page_returns_its_status_block(learner_client, item):
+    response = learner_client.post(
+        status_url(item),
+        {"status": "in_progress", "place": "item", "next": item.get_absolute_url()},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div class="item-status" id="item-status-{item.id}"')
+    assert f'hx-target="#item-status-{item.id}"' in html
+    assert 'value="in_progress" aria-pressed="true"' in html
+
+
+def test_plain_post_changes_the_status_and_redirects_back_to_the_row(learner_client, learner, item):
+    response = learner_client.post(
+        status_url(item), {"status": "skipped", "skip_reason": "know it", "next": "/roadmaps/llm/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/roadmaps/llm/#item-{item.id}"
+    progress = Progress.objects.get(learner=learner, item=item)
+    assert (progress.status, progress.skip_reason) == (Status.SKIPPED, "know it")
+    page = learner_client.get(response["Location"]).content.decode()
+    assert "is now marked skipped" in page
+
+
+@pytest.mark.parametrize("unsafe", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+def test_plain_post_never_redirects_off_site(learner_client, item, unsafe):
+    response = learner_client.post(status_url(item), {"status": "done", "next": unsafe})
+    assert response["Location"] == item.get_absolute_url()
+
+
+def test_an_unknown_status_changes_nothing(learner_client, item):
+    response = learner_client.post(status_url(item), {"status": "bogus"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    response = learner_client.post(status_url(item), {"status": "bogus"})
+    assert response.status_code == 302
+    assert not Progress.objects.exists()
+
+
+def test_status_change_needs_post_and_a_signed_in_learner(client, learner_client, item):
+    assert learner_client.get(status_url(item)).status_code == 405
+    anonymous = Client()
+    response = anonymous.post(status_url(item), {"status": "done"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Progress.objects.exists()
+
+
+def test_unknown_or_archived_items_are_404(learner_client, item):
+    missing = reverse("set_item_status", args=["llm", "nope"])
+    assert learner_client.post(missing, {"status": "done"}).status_code == 404
+    Item.objects.filter(pk=item.pk).update(archived_at=timezone.now())
+    assert learner_client.post(status_url(item), {"status": "done"}).status_code == 404
+    assert learner_client.post(note_url(item), {"note": "x"}).status_code == 404
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_csrf_is_enforced_on_status_changes(learner, item, htmx):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    refused = client.post(status_url(item), {"status": "done"}, **headers)
+    assert refused.status_code == 403
+    assert not Progress.objects.exists()
+
+    token = _csrf_token(client.get(item.get_absolute_url()).content.decode())
+    if htmx:
+        # htmx sends the token as a header (hx-headers on <body>), not a form field.
+        accepted = client.post(
+            status_url(item), {"status": "done"}, HTTP_X_CSRFTOKEN=token, **headers
+        )
+        assert accepted.status_code == 200
+    else:
+        accepted = client.post(status_url(item), {"status": "done", "csrfmiddlewaretoken": token})
+        assert accepted.status_code == 302
+    assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
+
+
+def test_csrf_is_enforced_on_notes(learner, item):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    assert client.post(note_url(item), {"note": "x"}).status_code == 403
+    token = _csrf_token(client.get(item.get_absolute_url()).content.decode())
+    response = client.post(note_url(item), {"note": "x", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+# --- notes on the item page ---------------------------------------------------------------
+
+
+def test_learner_saves_a_note_and_sees_it_on_the_item_page(learner_client, learner, item):
+    response = learner_client.post(note_url(item), {"note": "Read the BPE paper"})
+    assert response.status_code == 302
+    assert response["Location"] == item.get_absolute_url() + "#note"
+    page = learner_client.get(item.get_absolute_url()).content.decode()
+    assert "Read the BPE paper" in page
+    assert 'name="project_url"' not in page  # only projects take a link
+
+
+def test_htmx_note_save_returns_only_the_note_panel(learner_client, item):
+    response = learner_client.post(note_url(item), {"note": "hello"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section class="panel item-note-panel" id="note"')
+    assert "Saved." in html
+
+
+def test_a_bad_project_link_is_refused_and_what_was_typed_is_kept(learner_client, learner, project):
+    response = learner_client.post(
+        note_url(project), {"note": "my long note", "project_url": "ftp://example.org/x"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "my long note" in page and "ftp://example.org/x" in page
+    assert "errorlist" in page
+    assert not Progress.objects.filter(learner=learner).exists()
+
+    response = learner_client.post(
+        note_url(project), {"note": "done!", "project_url": "https://github.com/alice/chatbot"}
+    )
+    assert response.status_code == 302
+    progress = Progress.objects.get(learner=learner, item=project)
+    assert progress.project_url == "https://github.com/alice/chatbot"
+
+
+def test_another_learners_note_and_status_are_never_shown_or_changed(
+    learner, outsider, item, client
+):
+    set_status(learner=learner, item=item, status=Status.DONE)
+    save_note(learner=learner, item=item, note="Alice's secret note")
+
+    client.force_login(outsider)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "Alice's secret note" not in page
+    assert 'value="done" aria-pressed="true"' not in page
+    roadmap_page = client.get(reverse("roadmap_detail", args=["llm"])).content.decode()
+    assert "Alice's secret note" not in roadmap_page
+    assert "0 done" in roadmap_page
+
+    # The endpoints act on the requester's own row only.
+    client.post(status_url(item), {"status": "not_started"})
+    client.post(note_url(item), {"note": "Charlie's"})
+    mine = Progress.objects.get(learner=learner, item=item)
+    assert (mine.status, mine.note) == (Status.DONE, "Alice's secret note")
+    assert Progress.objects.get(learner=outsider, item=item).note == "Charlie's"
+
+
+# --- archived items keep their progress ---------------------------------------------------
+
+TINY = """\
+schema: 1
+slug: tiny
+title: Tiny
+sections:
+  - slug: basics
+    kind: level
+    level: beginner
+    title: Basics
+    items:
+      - slug: one
+        title: One
+        effort_hours: 2
+      - slug: two
+        title: Two
+        effort_hours: 3
+"""
+
+
+def test_progress_survives_a_reimport_that_archives_the_item(learner, tmp_path, learner_client):
+    path = Path(tmp_path) / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    call_command("import_roadmap", str(path), stdout=None)
+    one = Item.objects.get(roadmap__slug="tiny", slug="one")
+    set_status(learner=learner, item=one, status=Status.DONE)
+    save_note(learner=learner, item=one, note="kept")
+
+    path.write_text(
+        TINY.replace("      - slug: one\n        title: One\n        effort_hours: 2\n", ""),
+        encoding="utf-8",
+    )
+    call_command("import_roadmap", str(path), stdout=None)
+
+    one.refresh_from_db()
+    assert one.archived_at is not None
+    progress = Progress.objects.get(learner=learner, item=one)
+    assert (progress.status, progress.note) == (Status.DONE, "kept")
+    assert ProgressEvent.objects.filter(learner=learner, item=one).count() == 1
+    # Pages count active items only, and the export still holds the archived item's data.
+    assert "0 done · 1 in all" in learner_client.get("/roadmaps/tiny/").content.decode()
+    exported = learner_client.get(reverse("export_json")).json()
+    assert exported["progress"][0]["archived"] is True
+    assert exported["progress"][0]["note"] == "kept"
+
+    # Restoring the item in the YAML brings the progress back with it.
+    path.write_text(TINY, encoding="utf-8")
+    call_command("import_roadmap", str(path), stdout=None)
+    assert "1 done · 2 in all" in learner_client.get("/roadmaps/tiny/").content.decode()
+
+
+# --- the roadmap page with statuses -------------------------------------------------------
+
+
+def _roadmap(items: int, learner, history: int):
+    """A roadmap in three sections, the learner's progress on half its items, `history`
+    extra status changes."""
+    sections = [SectionFactory(roadmap__slug="big", title=f"S{n}") for n in range(3)]
+    made = [ItemFactory(section=sections[n % 3]) for n in range(items)]
+    for n, item in enumerate(made[: items // 2]):
+        set_status(learner=learner, item=item, status=Status.DONE if n % 2 else Status.SKIPPED)
+    for n in range(history):
+        set_status(
+            learner=learner,
+            item=made[0],
+            status=Status.IN_PROGRESS if n % 2 == 0 else Status.DONE,
+        )
+    return made
+
+
+@pytest.mark.parametrize(("items", "history"), [(6, 2), (30, 40)])
+def test_roadmap_page_with_statuses_runs_a_fixed_number_of_queries(
+    learner_client, learner, items, history, django_assert_num_queries
+):
+    _roadmap(items, learner, history)
+    # session, user, roadmap, sections, section resources, items, item resources,
+    # prerequisites, the learner's progress, the progress bars' counts
+    with django_assert_num_queries(10):
+        response = learner_client.get("/roadmaps/big/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('aria-pressed="true"') == items
+
+
+def test_htmx_status_change_request_has_a_small_fixed_cost(
+    learner_client, learner, item, django_assert_max_num_queries
+):
+    ItemFactory.create_batch(5, section=item.section)
+    # session, user; item, its resources, prerequisites, dependents; set_status (≤ 6 with
+    # its savepoints); the bars' counts
+    with django_assert_max_num_queries(13):
+        learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+
+
+def test_progress_summary_counts_done_and_skipped_apart(learner_client, learner, section):
+    items = ItemFactory.create_batch(4, section=section)
+    set_status(learner=learner, item=items[0], status=Status.DONE)
+    set_status(learner=learner, item=items[1], status=Status.SKIPPED)
+    ProgressFactory(item=items[2], status=Status.DONE)  # someone else's
+    page = learner_client.get("/roadmaps/llm/").content.decode()
+    assert "1 done · 1 skipped · 4 in all" in page
+
+
+def test_techniques_rows_swap_as_table_rows(learner_client, learner, db):
+    section = SectionFactory(
+        roadmap__slug="tech", kind=Section.Kind.TECHNIQUES, level="", title="Techniques"
+    )
+    item = ItemFactory(section=section, kind=Item.Kind.TECHNIQUE)
+    response = learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+    assert response.content.decode().lstrip().startswith(f'<tr id="item-{item.id}"')
+
+
+def test_history_is_kept_in_time_order(learner, item):
+    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+    set_status(learner=learner, item=item, status=Status.DONE)
+    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+    times = list(ProgressEvent.objects.filter(learner=learner).order_by("id").values_list("at"))
+    assert times == sorted(times)
+    assert times[-1][0] - times[0][0] < timedelta(seconds=5)

@@ -1,0 +1,26 @@
+from django import template
+
+from tracker.forms import NoteForm
+from tracker.progress_stats import RoadmapProgress, load_roadmap_progress
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def roadmap_progress(context, roadmap) -> RoadmapProgress | None:
+    """The signed-in learner's counts for a roadmap, per section; None for visitors.
+
+    A tag rather than view context so that every page including the summary (the roadmap
+    page, the item page, htmx responses) gets it the same way, in one query.
+    """
+    user = context["request"].user
+    if not user.is_authenticated:
+        return None
+    return load_roadmap_progress(user, [roadmap])[0]
+
+
+@register.simple_tag(takes_context=True)
+def note_form_for(context, item):
+    """An unbound note form for the signed-in learner's progress on `item` (already attached
+    as `item.my_progress` by the page's view, so this costs no query)."""
+    return NoteForm(instance=getattr(item, "my_progress", None), item=item)

@@ -1,0 +1,107 @@
+"""Changing an item's status and note: one click from the roadmap page or the item page.
+
+With htmx the response is just the changed fragment (the item's row or the item page's status
+block) plus the progress bars as an out-of-band swap; without JavaScript the same forms post
+and redirect back to where they came from.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from tracker import roadmap_pages
+from tracker.forms import NoteForm, StatusForm
+from tracker.models import Item, Status
+from tracker.services.progress import save_note, set_status
+
+ITEM_PAGE = "item"
+
+
+def _active_item(slug: str, item_slug: str) -> Item:
+    item = roadmap_pages.item_for_page(slug, item_slug)
+    if item is None:
+        raise Http404("No such item")
+    return item
+
+
+def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
+    """Where to send a browser without JavaScript: back where it came from, if that is us."""
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate.split("#", 1)[0] + anchor
+    return item.get_absolute_url()
+
+
+@login_required
+@require_POST
+def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
+    item = _active_item(slug, item_slug)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse("Unknown status.", status=400)
+        messages.error(request, "That status is not one we know; nothing changed.")
+        return redirect(_next_url(request, item))
+    item.my_progress = set_status(
+        learner=request.user,
+        item=item,
+        status=form.cleaned_data["status"],
+        skip_reason=form.cleaned_data["skip_reason"],
+    )
+    place = request.POST.get("place", "")
+    if request.htmx:
+        context = {
+            "item": item,
+            "roadmap": item.roadmap,
+            "status_place": place,
+            "status_next": request.POST.get("next", ""),
+        }
+        if place == ITEM_PAGE:
+            html = render_to_string(
+                "tracker/partials/_item_status.html#item-status", context, request=request
+            )
+        else:
+            html = render_to_string("tracker/partials/_item_row.html", context, request=request)
+        html += render_to_string(
+            "tracker/partials/_progress_summary.html", {**context, "oob": True}, request=request
+        )
+        return HttpResponse(html)
+    label = Status(item.my_progress.status).label.lower()
+    messages.success(request, f"“{item.title}” is now marked {label}.")
+    anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
+    return redirect(_next_url(request, item, anchor))
+
+
+@login_required
+@require_POST
+def save_item_note(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
+    item = _active_item(slug, item_slug)
+    roadmap_pages.attach_progress([item], request.user)
+    form = NoteForm(request.POST, instance=item.my_progress, item=item)
+    saved = False
+    if form.is_valid():
+        item.my_progress = save_note(
+            learner=request.user,
+            item=item,
+            note=form.cleaned_data["note"],
+            project_url=form.cleaned_data.get("project_url", ""),
+        )
+        saved = True
+    if request.htmx:
+        context = {"item": item, "note_form": form, "note_saved": saved}
+        html = render_to_string(
+            "tracker/partials/_item_note.html#item-note", context, request=request
+        )
+        return HttpResponse(html)
+    if saved:
+        messages.success(request, "Your note is saved.")
+        return redirect(item.get_absolute_url() + "#note")
+    # Without JavaScript, show the page again with the errors and what was typed, not lost.
+    context = {"item": item, "roadmap": item.roadmap, "note_form": form}
+    return render(request, "tracker/item_detail.html", context, status=400)
