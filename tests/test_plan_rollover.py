@@ -203,7 +203,7 @@ def test_the_command_and_the_task_run_the_same_rollover(time_machine, roadmap_it
     assert not WeekPlan.objects.exists()
     call_command("make_weekly_plans")
     assert "1 week plan(s) saved" in capsys.readouterr().out
-    assert tasks.make_weekly_plans.delay().get()["snapshots_created"] == 0
+    assert tasks.make_weekly_plans.apply().get()["snapshots_created"] == 0
     assert WeekPlan.objects.count() == 1
 
 

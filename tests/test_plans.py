@@ -351,3 +351,9 @@ def test_the_calendar_token_endpoint_refuses_get_and_anonymous_visitors(followin
 
 def test_an_unknown_calendar_token_is_a_404(db, client):
     assert client.get("/plan/calendar/not-a-real-token.ics").status_code == 404
+
+
+def test_the_settings_page_offers_the_calendar_address(following, learner_client):
+    body = learner_client.get("/me/").content.decode()
+    assert f"/plan/calendar/{following.calendar_token}.ics" in body
+    assert 'action="/me/calendar-token/"' in body
