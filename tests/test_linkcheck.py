@@ -412,7 +412,9 @@ def test_requests_to_one_host_keep_the_minimum_interval(server, config):
     spaced = replace(config, host_interval=0.25)
     check_urls([server.url(f"/ok?t=interval-{n}") for n in range(3)], spaced)
     starts = sorted(server.requests_for(f"/ok?t=interval-{n}")[0]["at"] for n in range(3))
-    assert starts[1] - starts[0] >= 0.24 and starts[2] - starts[1] >= 0.24
+    # Measured where the server reads the request, so a new connection can shave a little.
+    assert starts[1] - starts[0] >= 0.2 and starts[2] - starts[1] >= 0.2
+    assert starts[2] - starts[0] >= 0.45
 
 
 def test_arxiv_and_hugging_face_default_to_three_seconds():

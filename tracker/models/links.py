@@ -29,6 +29,11 @@ class LinkState(models.TextChoices):
 GOOD_STATES = (LinkState.OK, LinkState.REDIRECTED)
 
 
+def _awaiting_confirmation(now) -> Q:
+    # next_check_at of an unconfirmed broken link is its first failure + 24 h.
+    return Q(last_result=LinkState.BROKEN, next_check_at__lte=now, confirmed_broken_at__isnull=True)
+
+
 class LinkQuerySet(models.QuerySet):
     def checkable(self):
         """Links that content still uses and nobody asked us to ignore."""
@@ -41,17 +46,18 @@ class LinkQuerySet(models.QuerySet):
         """What a full run checks: new links, failures and good links whose recheck is due.
 
         Links checked less than `min_gap` ago are left out, so a run that was killed and is
-        started again carries on where it stopped instead of starting over.
+        started again carries on where it stopped instead of starting over; the exception is
+        a broken link whose 24 h wait is over, since its next check may confirm it.
         """
         fresh = Q(last_checked_at__isnull=True)
         due = Q(next_check_at__lte=now) | ~Q(last_result__in=GOOD_STATES)
-        return self.checkable().filter(fresh | (due & Q(last_checked_at__lt=now - min_gap)))
+        return self.checkable().filter(
+            fresh | (due & Q(last_checked_at__lt=now - min_gap)) | _awaiting_confirmation(now)
+        )
 
     def awaiting_confirmation(self, now):
         """Broken once, not yet confirmed, and the 24 h before a confirming check are over."""
-        return self.checkable().filter(
-            last_result=LinkState.BROKEN, next_check_at__lte=now, confirmed_broken_at__isnull=True
-        )
+        return self.checkable().filter(_awaiting_confirmation(now))
 
     def confirmed_broken(self):
         return self.filter(state=LinkState.BROKEN)
