@@ -1,5 +1,2 @@
 # One module per area; importing registers its ModelAdmins.
-from . import accounts  # noqa: F401
-from . import cohorts  # noqa: F401
-from . import content  # noqa: F401
-from . import links  # noqa: F401
+from . import accounts, cohorts, content, links  # noqa: F401

@@ -9,7 +9,6 @@ from .progress import Progress, ProgressEvent, Status
 __all__ = [
     "Cohort",
     "HostRule",
-    "Membership",
     "ImportedContent",
     "Item",
     "Level",
@@ -17,6 +16,7 @@ __all__ = [
     "LinkAlertRecipient",
     "LinkCheck",
     "LinkState",
+    "Membership",
     "Progress",
     "ProgressEvent",
     "Resource",
