@@ -406,3 +406,20 @@ def test_command_refuses_a_readme_with_a_clear_error_and_writes_nothing(tmp_path
 def test_command_reports_a_missing_file():
     with pytest.raises(CommandError, match="No such file"):
         call_command("roadmap_from_markdown", str(DATA / "nope.md"))
+
+
+# ---- the reviewed content files -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", sorted(EXAMPLES))
+def test_reviewed_content_files_keep_the_converted_items_and_every_url(slug):
+    text = read_source(SOURCES[slug])
+    data, problems = validate_file(ROOT / "content" / f"{slug}.yaml")
+
+    assert problems == []
+    assert data["slug"] == slug
+    converted = convert(text, slug=slug).data
+    assert item_rows(data) == item_rows(converted)
+    assert [i["slug"] for i in items_of(data)] == [i["slug"] for i in items_of(converted)]
+    assert set(document_urls(text)) <= set(iter_urls(data))
+    assert "reviewed by hand" in (ROOT / "content" / f"{slug}.yaml").read_text(encoding="utf-8")
