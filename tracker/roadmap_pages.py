@@ -40,28 +40,38 @@ def roadmaps_for_list() -> QuerySet[Roadmap]:
     )
 
 
+def _resources():
+    # imported_values is the importer's bookkeeping (a copy of every field): never shown.
+    return Resource.objects.active().defer("imported_values").order_by("order", "id")
+
+
+def _items():
+    return (
+        Item.objects.active()
+        .select_related("roadmap")
+        .defer("imported_values", "roadmap__imported_values")
+    )
+
+
 def roadmap_for_page(slug: str) -> Roadmap | None:
     """An active roadmap with everything its page shows, in six queries whatever its size:
     roadmap, sections, section resources, items (joined to their roadmap for URLs), item
     resources, item prerequisites. Archived rows are left out at every level.
     """
     items = (
-        Item.objects.active()
-        .select_related("roadmap")
+        _items()
         .prefetch_related(
-            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
-            Prefetch(
-                "prerequisites",
-                queryset=Item.objects.active().select_related("roadmap").order_by("order", "id"),
-            ),
+            Prefetch("resources", queryset=_resources()),
+            Prefetch("prerequisites", queryset=_items().order_by("order", "id")),
         )
         .order_by("order", "id")
     )
     sections = (
         Section.objects.active()
+        .defer("imported_values")
         .prefetch_related(
             Prefetch("items", queryset=items),
-            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
+            Prefetch("resources", queryset=_resources()),
         )
         .order_by("order", "id")
     )
@@ -76,9 +86,10 @@ def roadmap_for_page(slug: str) -> Roadmap | None:
 def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
     """An active item of an active roadmap, with its resources, prerequisites and dependents
     (active ones only): four queries."""
-    linked_items = Item.objects.active().select_related("roadmap").order_by("order", "id")
+    linked_items = _items().order_by("order", "id")
     return (
         Item.objects.active()
+        .defer("imported_values", "section__imported_values", "roadmap__imported_values")
         .filter(
             roadmap__slug=roadmap_slug,
             roadmap__archived_at__isnull=True,
@@ -86,7 +97,7 @@ def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
         )
         .select_related("roadmap", "section")
         .prefetch_related(
-            Prefetch("resources", queryset=Resource.objects.active().order_by("order", "id")),
+            Prefetch("resources", queryset=_resources()),
             Prefetch("prerequisites", queryset=linked_items),
             Prefetch("dependents", queryset=linked_items),
         )
