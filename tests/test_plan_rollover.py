@@ -213,3 +213,34 @@ def test_the_hourly_schedule_is_installed_by_migration_and_ensured_idempotently(
     assert task.enabled
     assert "Weekly study plans" not in ensure_schedules()
     assert PeriodicTask.objects.filter(task="tracker.tasks.make_weekly_plans").count() == 1
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_runs_save_one_snapshot_and_send_one_digest(roadmap_items):
+    import threading
+
+    from django.db import connection
+
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap, digest_opt_in=True)
+    now = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(plans.make_weekly_plans(now=now))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert WeekPlan.objects.filter(learner=learner).count() == 1
+    assert sum(r.snapshots_created for r in results) == 1
+    assert sum(r.digests_sent for r in results) == 1
+    assert len(mail.outbox) == 1
