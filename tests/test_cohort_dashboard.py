@@ -415,8 +415,8 @@ def test_dashboard_query_count_does_not_grow_with_learners(
     frozen, mentor, mentor_client, django_assert_max_num_queries, learners
 ):
     cohort = _big_cohort(mentor, learners)
-    # 1 session, 2 user, 3 cohort (scoped to the mentor, with its roadmap), 4 sections with
-    # item counts, 5 memberships with every aggregate and subquery, 6-7 plan_statuses
+    # 1 session, 2 user, 3 cohort (scoped to the mentor, with its roadmap), 4 active items
+    # with their sections, 5 memberships with every aggregate and subquery, 6-7 plan_statuses
     # (snapshots; done and skipped progress). The budget is 12; at 500 learners any per-row
     # query would blow it.
     with django_assert_max_num_queries(12):
@@ -430,9 +430,9 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     frozen, mentor, mentor_client, django_assert_max_num_queries, learners
 ):
     cohort = _big_cohort(mentor, learners)
-    # Export: session, user, cohort, sections, memberships aggregate, 2 plan status queries,
-    # items, the status grid.
-    with django_assert_max_num_queries(9):
+    # Export: session, user, cohort, items with sections, memberships aggregate, 2 plan
+    # status queries, the status grid.
+    with django_assert_max_num_queries(8):
         mentor_client.get(f"/cohorts/{cohort.pk}/export.csv")
     # Heatmap: session, user, cohort, items, memberships with learners, the status grid.
     with django_assert_max_num_queries(6):

@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
 )
 
-from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Section, Status
+from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
 
 STALL_DAYS = 14
 STUCK_FACTOR = 3
@@ -89,6 +89,16 @@ def is_stuck(
     return now - started_at > limit
 
 
+def days_ago(moment: datetime, now: datetime) -> str:
+    """'today', 'yesterday', '12 days ago': cheap enough for 500 rows, unlike |timesince."""
+    days = (now - moment).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"
+
+
 def is_stalled(*, last_active: datetime | None, joined_at: datetime, now: datetime) -> bool:
     since = max(last_active, joined_at) if last_active else joined_at
     return now - since > timedelta(days=STALL_DAYS)
@@ -116,7 +126,11 @@ def at_risk_reasons(
 class SectionColumn:
     id: int
     title: str
-    item_count: int
+    item_ids: list[int] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        return len(self.item_ids)
 
 
 @dataclass
@@ -136,6 +150,7 @@ class LearnerRow:
     last_active: datetime | None
     stuck_item: str | None
     learner: object = None
+    now: datetime | None = None
     plan_status: str = UNKNOWN
     reasons: list[str] = field(default_factory=list)
 
@@ -150,6 +165,10 @@ class LearnerRow:
     @property
     def at_risk(self) -> bool:
         return bool(self.reasons)
+
+    @property
+    def last_active_text(self) -> str:
+        return days_ago(self.last_active, self.now) if self.last_active else "never"
 
     @property
     def plan_label(self) -> str:
@@ -217,16 +236,19 @@ def plan_statuses(learners: list, *, now: datetime) -> dict[int, str]:
 # Queries
 
 
-def section_columns(cohort: Cohort) -> list[SectionColumn]:
-    """The roadmap's sections that have active items, in roadmap order (one query)."""
-    sections = (
-        Section.objects.active()
-        .filter(roadmap_id=cohort.roadmap_id)
-        .annotate(item_count=Count("items", filter=Q(items__archived_at__isnull=True)))
-        .filter(item_count__gt=0)
-        .order_by("order", "id")
-    )
-    return [SectionColumn(id=s.id, title=s.title, item_count=s.item_count) for s in sections]
+def section_columns(cohort: Cohort, items: list[Item] | None = None) -> list[SectionColumn]:
+    """The roadmap's sections that have active items, in roadmap order, with their items' ids.
+
+    Built from `cohort_items` (one query, or none when the caller already has the items).
+    """
+    items = cohort_items(cohort) if items is None else items
+    columns: dict[int, SectionColumn] = {}
+    for item in items:
+        column = columns.setdefault(
+            item.section_id, SectionColumn(id=item.section_id, title=item.section.title)
+        )
+        column.item_ids.append(item.id)
+    return list(columns.values())
 
 
 def stuck_progress(*, now: datetime) -> QuerySet:
@@ -249,38 +271,44 @@ def stuck_progress(*, now: datetime) -> QuerySet:
 
 
 def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
-    roadmap_id = cohort.roadmap_id
-    on_roadmap = Q(
-        learner__progress__item__roadmap_id=roadmap_id,
-        learner__progress__item__archived_at__isnull=True,
-    )
+    # Items are named by id rather than joined on roadmap and archived_at: the latest-event
+    # subquery then walks the (learner, at) index backwards and stops at the first match,
+    # whatever the table statistics say. An empty list would make the whole query empty.
+    item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
+    on_roadmap = Q(learner__progress__item_id__in=item_ids)
 
     def count(extra: Q) -> Count:
         return Count("learner__progress", filter=on_roadmap & extra)
 
     per_section = {
-        f"section_{s.id}": count(
-            Q(learner__progress__status=Status.DONE, learner__progress__item__section_id=s.id)
+        f"section_{s.id}": Count(
+            "learner__progress",
+            filter=Q(
+                learner__progress__status=Status.DONE, learner__progress__item_id__in=s.item_ids
+            ),
         )
         for s in sections
     }
     last_event = ProgressEvent.objects.filter(
-        learner_id=OuterRef("learner_id"),
-        item__roadmap_id=roadmap_id,
-        item__archived_at__isnull=True,
+        learner_id=OuterRef("learner_id"), item_id__in=item_ids
     ).order_by("-at")
     stuck = (
         stuck_progress(now=now)
-        .filter(
-            learner_id=OuterRef("learner_id"),
-            item__roadmap_id=roadmap_id,
-            item__archived_at__isnull=True,
-        )
+        .filter(learner_id=OuterRef("learner_id"), item_id__in=item_ids)
         .order_by("started_at", "id")
     )
     return (
         Membership.objects.filter(cohort=cohort)
         .select_related("learner")
+        # What the rows and plan_statuses read; not passwords, tokens or profile text.
+        .only(
+            "joined_at",
+            "share_notes",
+            "learner__email",
+            "learner__display_name",
+            "learner__weekly_hours",
+            "learner__time_zone",
+        )
         .annotate(
             done=count(Q(learner__progress__status=Status.DONE)),
             skipped=count(Q(learner__progress__status=Status.SKIPPED)),
@@ -327,6 +355,7 @@ def learner_rows(
                 last_active=m.last_active,
                 stuck_item=m.stuck_item,
                 learner=m.learner,
+                now=now,
             )
         )
     statuses = plan_statuses([row.learner for row in rows], now=now) if rows else {}
