@@ -10,14 +10,25 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import ProgressFactory
 from tracker.content_cache import content_version
-from tracker.content_io import load_roadmaps, validate_data, validate_file
+from tracker.content_io import (
+    build_spec,
+    clean_text,
+    dump_yaml,
+    load_roadmaps,
+    load_yaml,
+    validate_data,
+    validate_file,
+)
 from tracker.management.commands.import_roadmap import Command as ImportCommand
 from tracker.models import Item, ProgressEvent, Resource, Roadmap, Section, Status
 from tracker.services.content import import_roadmaps
@@ -764,3 +775,67 @@ def test_import_explains_its_options():
     assert "--dry-run" in help_text
     assert "write nothing" in help_text
     assert "--force" in help_text
+
+
+# --- The YAML layer on its own ------------------------------------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=150).map(clean_text)
+_line = _text.filter(bool).filter(lambda s: len(s) <= 120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    title=_line,
+    intro=_text,
+    body=st.lists(_line, max_size=4).map("\n\n".join),
+    entries=st.lists(_line, max_size=3),
+    note=_text.filter(lambda s: len(s) <= 300),
+    resource_title=_line,
+)
+def test_any_stored_text_survives_dump_and_reload_exactly(
+    title, intro, body, entries, note, resource_title
+):
+    data = {
+        "schema": 1,
+        "slug": "prop",
+        "title": title,
+        "intro": intro,
+        "sections": [
+            {
+                "slug": "s",
+                "kind": "text",
+                "title": title,
+                "body": body,
+                "entries": entries,
+                "items": [
+                    {
+                        "slug": "i",
+                        "kind": "topic",
+                        "title": title,
+                        "note": note,
+                        "effort_hours": 1,
+                        "resources": [{"title": resource_title, "kind": "book"}],
+                    }
+                ],
+            }
+        ],
+    }
+    expected, problems = build_spec(data)
+    assert problems == []
+
+    loaded, problems = load_yaml(dump_yaml(data))
+    assert problems == []
+    reloaded, problems = build_spec(loaded)
+
+    assert problems == []
+    for kind in ("sections", "items", "resources"):
+        assert [r.values for r in getattr(reloaded, kind)] == [
+            r.values for r in getattr(expected, kind)
+        ]
+    assert reloaded.roadmap.values == expected.roadmap.values
+
+
+def test_text_with_yaml_line_break_characters_is_exported_exactly():
+    data = {"title": "0\x850", "note": "a\u2028b " * 30, "body": "x\n\x85y"}
+
+    assert yaml.safe_load(dump_yaml(data)) == data

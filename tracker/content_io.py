@@ -1030,7 +1030,14 @@ class _Dumper(yaml.SafeDumper):
 _FOLD_AT = 72
 
 
+# Line breaks to YAML but not to Python's "\n" checks; PyYAML's single-quoted style turns
+# NEL into a space, so text holding them is double-quoted, where they are escaped.
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if any(mark in value for mark in _YAML_BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     # Long prose folds onto lines under its key (`>-`), as the hand-written files do; text
@@ -1054,13 +1061,22 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_Flow, _represent_flow)
 
 
+class _QuotedDumper(yaml.SafeDumper):
+    """Every string double-quoted: ugly, but every character is escaped or kept exactly."""
+
+
+_QuotedDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+)
+
+
 def dump_yaml(data: dict) -> str:
     """Roadmap data as readable YAML: block style, unicode as is, keys in the given order."""
     options = {"sort_keys": False, "allow_unicode": True, "default_flow_style": False}
     text = yaml.dump(data, Dumper=_Dumper, width=100, **options)
     if yaml.safe_load(text) != _plain(data):
         # Belt and braces: if a folding style ever changed a value, give up on looks.
-        text = yaml.safe_dump(_plain(data), width=float("inf"), **options)
+        text = yaml.dump(_plain(data), Dumper=_QuotedDumper, width=float("inf"), **options)
     return text
 
 
