@@ -4,6 +4,8 @@ Personas: `learner` (Alice) follows and orders roadmaps; `outsider` (Charlie) is
 learner whose follows must never be touched by Alice's requests, nor hers by his.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -26,6 +28,13 @@ def roadmaps(db):
             )
         made.append(roadmap)
     return made
+
+
+def follow_block(html: str, slug: str) -> str:
+    """The follow/unfollow control of one roadmap's card."""
+    match = re.search(rf'id="follow-{slug}">(.*?)</div>', html, re.DOTALL)
+    assert match, f"no follow control for {slug}"
+    return match.group(1)
 
 
 def slugs(learner) -> list[str]:
@@ -329,3 +338,47 @@ def test_moving_with_a_bad_direction_is_a_bad_request(learner, learner_client, r
     response = learner_client.post(reverse("follow_move", args=["llm"]), {"direction": "left"})
 
     assert response.status_code == 400
+
+
+# ---- /roadmaps/ and the item page ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_roadmap_list_shows_each_roadmaps_progress_and_follow_button_in_few_queries(
+    learner, learner_client, roadmaps, extra, django_assert_max_num_queries
+):
+    _, mlops, _ = roadmaps
+    for n in range(extra):
+        ItemFactory(section__roadmap=RoadmapFactory(slug=f"more-{n}", order=10 + n))
+    follow_roadmap(learner=learner, roadmap=mlops)
+    ProgressFactory(learner=learner, item=mlops.items.first(), status=Status.DONE)
+
+    # session, user, roadmaps with item counts, hours and done counts, follows
+    with django_assert_max_num_queries(4):
+        response = learner_client.get(reverse("roadmap_list"))
+
+    html = response.content.decode()
+    assert "1 of 2 done (50%)" in html and "0 of 2 done (0%)" in html
+    assert "Unfollow" in follow_block(html, "mlops")
+    assert "Unfollow" not in follow_block(html, "llm") and "Follow" in follow_block(html, "llm")
+    assert html.count('class="follow-control"') == 3 + extra
+
+
+def test_anonymous_roadmap_list_has_no_progress_or_follow_buttons(client, roadmaps):
+    html = client.get(reverse("roadmap_list")).content.decode()
+
+    assert "LLM" in html
+    assert "follow-control" not in html and "<progress" not in html
+
+
+def test_item_page_links_to_the_same_concept_in_another_roadmap(client, roadmaps):
+    llm, _, safety = roadmaps
+    item = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF")
+    twin = ItemFactory(section__roadmap=safety, slug="rlhf", title="RLHF for safety")
+
+    html = client.get(item.get_absolute_url()).content.decode()
+
+    assert "Also in" in html
+    assert f'href="{twin.get_absolute_url()}"' in html and "AI-SAFETY" in html
+    lonely = llm.items.first()
+    assert "Also in" not in client.get(lonely.get_absolute_url()).content.decode()

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import roadmap_pages
+from tracker import roadmap_pages, selectors
 from tracker.content_cache import content_version
 
 # The content version in the key invalidates cached pages, so the timeout only bounds memory.
@@ -21,7 +21,13 @@ def _cache_key(slug: str) -> str:
 @require_safe
 def roadmap_list(request: HttpRequest) -> HttpResponse:
     roadmaps = roadmap_pages.roadmaps_for_list()
-    return render(request, "tracker/roadmap_list.html", {"roadmaps": roadmaps})
+    followed_ids: set[int] = set()
+    if request.user.is_authenticated:
+        # Done counts ride in the list's one query; follows cost one or two more.
+        roadmaps = selectors.with_done_counts(roadmaps, request.user)
+        followed_ids = {r.id for r in selectors.followed_roadmaps(request.user)}
+    context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
+    return render(request, "tracker/roadmap_list.html", context)
 
 
 def _page_context(roadmap) -> dict:
@@ -66,4 +72,5 @@ def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse
         raise Http404("No such item")
     if request.user.is_authenticated:
         roadmap_pages.attach_progress([item], request.user)
-    return render(request, "tracker/item_detail.html", {"item": item, "roadmap": item.roadmap})
+    context = {"item": item, "roadmap": item.roadmap, "twins": selectors.item_twins(item)}
+    return render(request, "tracker/item_detail.html", context)
