@@ -105,3 +105,41 @@ def cohort(db, learner, mentor):
     cohort.mentors.add(mentor)
     Membership.objects.create(cohort=cohort, learner=learner)
     return cohort
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser_page(live_server, transactional_db, monkeypatch):
+    """A Playwright page in Debian's headless chromium, with base_url set to the live server.
+
+    Playwright never downloads a browser here: it drives /usr/bin/chromium or the test is
+    skipped. Its sync API runs an event loop in this thread, which trips Django's async guard
+    for the ORM calls tests make around the browser, hence DJANGO_ALLOW_ASYNC_UNSAFE.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

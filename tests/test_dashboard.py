@@ -111,9 +111,9 @@ def test_weekly_totals_show_at_most_twelve_weeks_and_at_least_two():
 def test_chart_scales_points_into_the_box():
     points = [WeekPoint(date(2026, 11, 23), 0, 0), WeekPoint(date(2026, 11, 30), 3, 1)]
     drawn = chart(points, width=640, height=240)
-    # x: 40 to 628 (margins 40 and 12); y: 208 (zero) up to 12 (the axis top, 4)
-    assert drawn.done_points == "40.0,208.0 628.0,61.0"
-    assert drawn.finished_points == "40.0,208.0 628.0,12.0"
+    # x: 40 to 608 (margins 40 and 32); y: 208 (zero) up to 12 (the axis top, 4)
+    assert drawn.done_points == "40.0,208.0 608.0,61.0"
+    assert drawn.finished_points == "40.0,208.0 608.0,12.0"
     assert [value for value, _ in drawn.y_ticks] == [0, 1, 2, 3, 4]
     assert [label for label, _ in drawn.x_labels] == ["23 Nov", "30 Nov"]
 

@@ -213,7 +213,8 @@ def chart(
     points: Sequence[WeekPoint], *, width: int = 640, height: int = 240, y_ticks: int = 4
 ) -> Chart:
     """Scale weekly totals into an SVG viewBox: x is time, y is items."""
-    left, right, top, bottom = 40, 12, 12, height - 32
+    # Room on the right for the last week's label, centred on the last point.
+    left, right, top, bottom = 40, 32, 12, height - 32
     top_value = _nice_top(max((p.finished for p in points), default=0), y_ticks)
     span_x = width - left - right
     span_y = bottom - top

@@ -1,0 +1,48 @@
+"""The learner's journey in a real browser: sign up, tick items without a page reload."""
+
+import pytest
+
+from tests.factories import ItemFactory, SectionFactory
+from tracker.models import Progress, Status, User
+
+PASSWORD = "a-long-and-unusual-passphrase"
+
+
+@pytest.mark.browser
+def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    section = SectionFactory(roadmap__slug="llm", roadmap__title="LLM Roadmap", title="Basics")
+    items = [ItemFactory(section=section, title=f"Concept {n}", order=n) for n in range(4)]
+    page = browser_page
+
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email address").fill("dana@example.com")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/me/")
+
+    page.goto("/roadmaps/llm/")
+    page.evaluate("window.__marker = 42")
+    for item in items[:3]:
+        row = page.locator(f"#item-{item.id}")
+        row.get_by_role("button", name="Done").click()
+        # The row is swapped in place: the new one shows Done pressed.
+        row.locator('button[value="done"][aria-pressed="true"]').wait_for()
+    summary = page.locator("#progress-summary")
+    assert "3 done · 4 in all" in summary.inner_text().replace("\n", " ")
+    assert page.evaluate("window.__marker") == 42, "the page reloaded"
+    untouched = page.locator(f"#item-{items[3].id}")
+    assert untouched.locator('button[value="not_started"]').get_attribute("aria-pressed") == "true"
+
+    page.reload()
+    assert page.evaluate("window.__marker") is None
+    for item in items[:3]:
+        done = page.locator(f'#item-{item.id} button[value="done"]')
+        assert done.get_attribute("aria-pressed") == "true"
+    learner = User.objects.get(email="dana@example.com")
+    assert sorted(
+        Progress.objects.filter(learner=learner, status=Status.DONE).values_list(
+            "item_id", flat=True
+        )
+    ) == sorted(item.id for item in items[:3])
