@@ -382,3 +382,13 @@ def test_item_page_links_to_the_same_concept_in_another_roadmap(client, roadmaps
     assert f'href="{twin.get_absolute_url()}"' in html and "AI-SAFETY" in html
     lonely = llm.items.first()
     assert "Also in" not in client.get(lonely.get_absolute_url()).content.decode()
+
+
+def test_a_button_swapped_in_by_htmx_still_sends_a_browser_back_to_the_list(
+    learner_client, roadmaps
+):
+    response = learner_client.post(
+        reverse("roadmap_follow", args=["mlops"]), {"next": "/roadmaps/"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert 'name="next" value="/roadmaps/"' in response.content.decode()

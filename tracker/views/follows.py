@@ -57,7 +57,13 @@ def _changed(request: HttpRequest, roadmap: Roadmap, *, error: str = "") -> Http
             context = _list_context(request.user) | {"follow_error": error}
             return render(request, "tracker/follows.html#follow-list", context)
         followed = any(r.id == roadmap.id for r in followed_roadmaps(request.user))
-        context = {"roadmap": roadmap, "followed": followed, "follow_error": error}
+        # The swapped-in form must still send a browser back to the page, not to this URL.
+        context = {
+            "roadmap": roadmap,
+            "followed": followed,
+            "follow_error": error,
+            "follow_next": _next_url(request),
+        }
         return render(request, "tracker/partials/_follow_button.html", context)
     if error:
         messages.error(request, error)
