@@ -356,3 +356,15 @@ def test_the_settings_page_offers_the_calendar_address(following, learner_client
     body = learner_client.get("/me/").content.decode()
     assert f"/plan/calendar/{following.calendar_token}.ics" in body
     assert 'action="/me/calendar-token/"' in body
+
+
+def test_the_weeks_done_count_refreshes_as_an_htmx_fragment(following, learner_client, items):
+    body = learner_client.get("/plan/").content.decode()
+    assert 'hx-trigger="htmx:afterRequest from:#this-week-list"' in body
+    done(following, items[0])
+    response = learner_client.get(
+        "/plan/", {"part": "this-week-progress"}, headers={"HX-Request": "true"}
+    )
+    fragment = response.content.decode().strip()
+    assert fragment.startswith('<p id="this-week-progress"') and fragment.endswith("</p>")
+    assert "4 of 8 h done" in fragment

@@ -14,7 +14,10 @@ from tracker.services import plans
 @require_safe
 def plan(request: HttpRequest) -> HttpResponse:
     view = plans.plan_view(learner=request.user)
-    return render(request, "tracker/plan.html", {"plan": view, "plan_status": view.status})
+    template = "tracker/plan.html"
+    if request.htmx and request.GET.get("part") == "this-week-progress":
+        template += "#this-week-progress"
+    return render(request, template, {"plan": view, "plan_status": view.status})
 
 
 @login_required
