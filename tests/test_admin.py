@@ -162,14 +162,19 @@ def test_importer_bookkeeping_is_read_only_on_change_pages(admin_client):
     assert "source_path" not in roadmap_form
 
 
-def test_editing_an_item_bumps_the_content_version_and_keeps_its_resources(admin_client):
+def test_editing_an_item_bumps_the_content_version_after_commit_and_keeps_its_resources(
+    admin_client, django_capture_on_commit_callbacks
+):
     item = ItemFactory()
     a = ResourceFactory(item=item)
     change = reverse("admin:tracker_item_change", args=[item.pk])
     data = form_data(admin_client.get(change).content.decode(), "item_form")
     before = content_version()
 
-    response = admin_client.post(change, {**data, "effort_hours": "7"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(change, {**data, "effort_hours": "7"})
+        # Not before the commit, or a page rendered meanwhile would cache the old content.
+        assert content_version() == before
 
     assert response.status_code == 302
     item.refresh_from_db()
@@ -245,14 +250,17 @@ def test_an_item_cannot_sit_in_another_roadmaps_section(admin_client):
     assert item.section != foreign
 
 
-def test_archive_action_hides_items_and_bumps_the_version(admin_client):
+def test_archive_action_hides_items_and_bumps_the_version(
+    admin_client, django_capture_on_commit_callbacks
+):
     items = [ItemFactory(), ItemFactory()]
     before = content_version()
 
-    response = admin_client.post(
-        reverse("admin:tracker_item_changelist"),
-        {"action": "archive", "_selected_action": [items[0].pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:tracker_item_changelist"),
+            {"action": "archive", "_selected_action": [items[0].pk]},
+        )
 
     assert response.status_code == 302
     assert list(Item.objects.archived()) == [items[0]]

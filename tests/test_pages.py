@@ -345,14 +345,17 @@ def test_cached_anonymous_page_costs_no_query(client, db, django_assert_num_quer
     assert "Item" in main_of(second)
 
 
-def test_admin_edit_shows_on_the_cached_anonymous_page(client, admin_client, db):
+def test_admin_edit_shows_on_the_cached_anonymous_page(
+    client, admin_client, db, django_capture_on_commit_callbacks
+):
     _, items = make_roadmap(3)
     url = reverse("roadmap_detail", args=["llm"])
     assert items[0].title in client.get(url).content.decode()
     change = reverse("admin:tracker_item_change", args=[items[0].pk])
     data = form_data(admin_client.get(change).content.decode(), "item_form")
 
-    response = admin_client.post(change, {**data, "title": "Renamed In The Admin"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(change, {**data, "title": "Renamed In The Admin"})
 
     assert response.status_code == 302
     html = client.get(url).content.decode()

@@ -4,7 +4,7 @@ shown read-only because the next import relies on them."""
 
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -31,16 +31,22 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def bump_after_commit() -> None:
+    # After the commit, not before: a page rendered between the bump and the commit would
+    # cache the old content under the new version and keep it until the next bump.
+    transaction.on_commit(bump_content_version)
+
+
 @admin.action(description="Archive selected (hide from pages, keep progress)")
 def archive(modeladmin, request, queryset):
     queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
-    bump_content_version()
+    bump_after_commit()
 
 
 @admin.action(description="Restore selected from the archive")
 def unarchive(modeladmin, request, queryset):
     queryset.update(archived_at=None)
-    bump_content_version()
+    bump_after_commit()
 
 
 class ContentAdmin(admin.ModelAdmin):
@@ -57,12 +63,12 @@ class ContentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        bump_content_version()
+        bump_after_commit()
 
     def save_related(self, request, form, formsets, change):
-        # Inlines and M2M (prerequisites) are saved after the object: bump again once they are.
+        # Inlines and M2M (prerequisites) are saved after the object, in the same transaction.
         super().save_related(request, form, formsets, change)
-        bump_content_version()
+        bump_after_commit()
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Resource:
@@ -79,11 +85,11 @@ class ContentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        bump_content_version()
+        bump_after_commit()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        bump_content_version()
+        bump_after_commit()
 
 
 def default_resource_key(resource: Resource) -> str:
