@@ -427,3 +427,13 @@ def test_mentor_gets_404_for_another_mentors_cohort_with_their_own_learner(
 def test_mentor_pages_refuse_post(mentor, cohort):
     assert client_for(mentor).post(f"/cohorts/{cohort.pk}/").status_code == 405
     assert client_for(mentor).post(f"/cohorts/{cohort.pk}/export.csv").status_code == 405
+
+
+def test_admin_lists_cohorts_and_edits_their_mentors(cohort):
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    client = client_for(admin)
+    changelist = client.get("/admin/tracker/cohort/")
+    assert changelist.status_code == 200 and "Spring cohort" in changelist.content.decode()
+    change = client.get(f"/admin/tracker/cohort/{cohort.pk}/change/").content.decode()
+    assert 'name="mentors"' in change
+    assert "Alice" in change or "alice@example.com" in change  # the membership inline
