@@ -49,6 +49,8 @@ def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     # Anonymous visitors all see the same page, so its body is rendered once per content
     # version; a hit costs no database query at all.
+    # The version is read before the content: a page built from content that changes meanwhile
+    # is stored under the version that change retires, never under the new one.
     key = _cache_key(slug)
     page = cache.get(key)
     if page is None:
