@@ -29,6 +29,8 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
         row.get_by_role("button", name="Done").click()
         # The row is swapped in place: the new one shows Done pressed.
         row.locator('button[value="done"][aria-pressed="true"]').wait_for()
+        # Keyboard users keep their place: focus returns to the button in the new row.
+        assert page.evaluate("document.activeElement.id") == f"status-{item.id}-done"
     summary = page.locator("#progress-summary")
     assert "3 done · 4 in all" in summary.inner_text().replace("\n", " ")
     assert page.evaluate("window.__marker") == 42, "the page reloaded"

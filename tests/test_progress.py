@@ -422,7 +422,7 @@ def _roadmap(items: int, learner, history: int):
     return made
 
 
-@pytest.mark.parametrize(("items", "history"), [(6, 2), (30, 40)])
+@pytest.mark.parametrize(("items", "history"), [(6, 2), (6, 40), (30, 2), (30, 40)])
 def test_roadmap_page_with_statuses_runs_a_fixed_number_of_queries(
     learner_client, learner, items, history, django_assert_num_queries
 ):
