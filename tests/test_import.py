@@ -208,11 +208,86 @@ def test_reimporting_unchanged_content_writes_nothing_and_says_so(
 def test_a_yaml_change_is_imported_and_reported_as_an_update(mini, tmp_path):
     write(tmp_path, edit(MINI, "title: Attention\n", "title: Self-Attention\n"))
 
-    out, _ = run_import(mini)
+    out, _ = run_import(mini, "-v", "2")
 
     assert Item.objects.get(slug="attention").title == "Self-Attention"
     assert re.search(r"item\s+0\s+1\s+4\s+0\s+0", out)
+    assert f"{mini}: updated item 'attention': title" in out  # -v 2 lists the changes
     assert "Imported." in out
+
+
+def test_an_explicit_key_keeps_a_resource_when_its_url_changes(db, tmp_path):
+    keyed = edit(MINI, "group: link}", "group: link, key: embeddings-link}")
+    run_import(write(tmp_path, keyed))
+    resource = Resource.objects.get(key="embeddings-link")
+
+    write(tmp_path, edit(keyed, "https://example.org/embeddings", "https://example.com/emb"))
+    run_import(tmp_path / "mini.yaml")
+
+    resource.refresh_from_db()
+    assert (resource.url, resource.archived_at) == ("https://example.com/emb", None)
+    assert Resource.objects.filter(title="Embeddings").count() == 1
+
+
+def test_without_a_key_a_changed_url_is_a_new_resource_and_the_old_one_is_archived(mini, tmp_path):
+    old = Resource.objects.get(title="Embeddings")
+    write(tmp_path, edit(MINI, "https://example.org/embeddings", "https://example.com/emb"))
+
+    out, _ = run_import(mini)
+
+    old.refresh_from_db()
+    assert old.archived_at is not None
+    assert Resource.objects.active().get(title="Embeddings").url == "https://example.com/emb"
+    assert re.search(r"resource\s+1\s+0\s+3\s+1\s+0", out)
+
+
+def test_items_and_resources_move_between_sections_and_owners(db, tmp_path):
+    keyed = edit(
+        MINI,
+        "Unlinked Book, kind: book, group: table, row: 1}",
+        "Unlinked Book, kind: book, group: table, row: 1, key: unlinked}",
+    )
+    run_import(write(tmp_path, keyed))
+    moved = edit(
+        keyed,
+        "      - {title: Some Unlinked Book, kind: book, group: table, row: 1, key: unlinked}\n",
+        "",
+    )
+    moved = edit(
+        moved,
+        "        effort_hours: 8\n",
+        "        effort_hours: 8\n        resources:\n"
+        "          - {title: Some Unlinked Book, kind: book, key: unlinked}\n",
+    )
+    # python moves from the prerequisites to the projects section, after attention.
+    moved = edit(
+        moved,
+        "      - slug: python\n        title: Python\n        group: Programming\n"
+        "        effort_hours: 10\n",
+        "",
+    )
+    moved = edit(
+        moved,
+        "    items:\n      - slug: first-project\n",
+        "    items:\n      - slug: python\n        kind: topic\n        title: Python\n"
+        "        group: Programming\n        effort_hours: 10\n      - slug: first-project\n",
+    )
+    write(tmp_path, moved)
+
+    _, err = run_import(tmp_path / "mini.yaml")
+
+    assert err == ""
+    book = Resource.objects.get(key="unlinked")
+    assert (book.item.slug, book.section) == ("first-project", None)
+    python = Item.objects.get(slug="python")
+    assert (python.section.slug, python.archived_at) == ("projects", None)
+    assert list(Item.objects.active().values_list("slug", flat=True)) == [
+        "linear-algebra",
+        "embeddings",
+        "attention",
+        "python",
+        "first-project",
+    ]
 
 
 def test_a_write_bumps_the_content_version_once_committed(
