@@ -434,6 +434,20 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     # status queries, the status grid.
     with django_assert_max_num_queries(8):
         mentor_client.get(f"/cohorts/{cohort.pk}/export.csv")
-    # Heatmap: session, user, cohort, items, memberships with learners, the status grid.
-    with django_assert_max_num_queries(6):
-        mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/")
+    # Heatmap: session, user, cohort, items, member count, a page of members with their
+    # accounts, that page's statuses.
+    with django_assert_max_num_queries(7):
+        response = mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/")
+    assert len(response.context["rows"]) == min(learners, 100)
+
+
+def test_heatmap_pages_through_large_cohorts(frozen, mentor, mentor_client):
+    cohort = _big_cohort(mentor, 150)
+    first = mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/")
+    assert "Learners 1–100 of 150" in first.content.decode()
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    second = mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/?page=2")
+    assert len(second.context["rows"]) == 50
+    assert second.content.decode().count('<td class="hm ') == 50 * 12
+    # A nonsense page number shows the first page rather than an error.
+    assert mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/?page=x").status_code == 200

@@ -381,9 +381,13 @@ def cohort_items(cohort: Cohort) -> list[Item]:
     )
 
 
-def status_grid(cohort: Cohort, items: list[Item]) -> dict[tuple[int, int], Progress]:
-    """(learner id, item id) → progress row, for every member and item (one query)."""
+def status_grid(
+    cohort: Cohort, items: list[Item], *, learner_ids: list[int] | None = None
+) -> dict[tuple[int, int], Progress]:
+    """(learner id, item id) → progress row, for the members (or some of them) (one query)."""
     rows = Progress.objects.filter(
         learner__memberships__cohort=cohort, item__in=[item.id for item in items]
     ).only("learner_id", "item_id", "status", "started_at", "completed_at")
+    if learner_ids is not None:
+        rows = rows.filter(learner_id__in=learner_ids)
     return {(p.learner_id, p.item_id): p for p in rows}

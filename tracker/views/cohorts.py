@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -256,12 +257,16 @@ def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
 @require_safe
 @never_cache
 def cohort_heatmap(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    # Queries: cohort, items, member count, this page's members, their statuses.
     cohort = _mentored_cohort(request, cohort_id)
     items = cohort_stats.cohort_items(cohort)
-    memberships = list(
-        cohort.memberships.select_related("learner").order_by("learner__display_name", "pk")
-    )
-    grid = cohort_stats.status_grid(cohort, items)
+    # A page of learners at a time: 500 x 40 cells is megabytes that nobody can read at once.
+    page = Paginator(
+        cohort.memberships.select_related("learner").order_by("learner__display_name", "pk"),
+        HEATMAP_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    memberships = list(page)
+    grid = cohort_stats.status_grid(cohort, items, learner_ids=[m.learner_id for m in memberships])
     rows = [
         {
             "learner": m.learner,
@@ -276,8 +281,11 @@ def cohort_heatmap(request: HttpRequest, cohort_id: int) -> HttpResponse:
         {"status": status.value, "label": status.label, "symbol": HEAT_SYMBOLS[status]}
         for status in Status
     ]
-    context = {"cohort": cohort, "items": items, "rows": rows, "legend": legend}
+    context = {"cohort": cohort, "items": items, "rows": rows, "legend": legend, "page": page}
     return render(request, "tracker/cohort_heatmap.html", context)
+
+
+HEATMAP_PAGE_SIZE = 100
 
 
 # The same symbols as the .status badges, so a status reads the same on every page.
