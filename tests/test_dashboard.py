@@ -244,9 +244,9 @@ def test_times_in_recent_activity_are_in_the_learners_zone(learner_client, learn
     assert "Mon 30 Nov, 01:00" in page
 
 
-def test_plan_indicator_slot_renders_nothing_without_a_plan_status(learner_client, roadmap):
+def test_plan_indicator_invites_a_learner_without_a_plan_to_make_one(learner_client, roadmap):
     page = learner_client.get("/").content.decode()
-    assert "plan-indicator" not in page
+    assert "plan-indicator" in page and "No study plan yet" in page
 
 
 def _content_and_history(learner, *, sections: int, items: int, history: int):
@@ -276,8 +276,9 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     _content_and_history(learner, sections=sections, items=items, history=history)
     RoadmapFollow.objects.create(learner=learner, roadmap=Roadmap.objects.get(slug="big"))
     # session, user, follows, items (with sections and roadmaps), prerequisite links,
-    # progress rows, all events (narrow), the latest events with their items
-    with django_assert_num_queries(8):
+    # progress rows, all events (narrow), the latest events with their items,
+    # plan status: week plan snapshots, finished progress with item hours
+    with django_assert_num_queries(10):
         response = learner_client.get("/")
     assert response.status_code == 200
     assert ProgressEvent.objects.filter(learner=learner).count() == history

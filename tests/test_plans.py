@@ -368,3 +368,14 @@ def test_the_weeks_done_count_refreshes_as_an_htmx_fragment(following, learner_c
     fragment = response.content.decode().strip()
     assert fragment.startswith('<p id="this-week-progress"') and fragment.endswith("</p>")
     assert "4 of 8 h done" in fragment
+
+
+def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items, time_machine):
+    assert "No study plan yet" in learner_client.get("/").content.decode()
+    for week in range(3):  # two past weeks of 8 h planned, nothing done
+        time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
+        plans.plan_view(learner=following)
+    learner_client.force_login(following)  # two weeks on, the first session has expired
+    body = learner_client.get("/").content.decode()
+    assert "Behind plan" in body and "16 h short of the 16 h planned" in body
+    assert 'href="/plan/"' in body

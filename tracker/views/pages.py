@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from tracker import progress_stats
 from tracker.models import Roadmap
 from tracker.selectors import followed_roadmaps
+from tracker.services.plans import plan_status
 
 
 @require_safe
@@ -20,5 +21,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "dashboard": dashboard,
         "chart": progress_stats.chart(dashboard.weeks),
+        "plan_status": plan_status(request.user),
     }
     return render(request, "tracker/dashboard.html", context)
