@@ -210,6 +210,7 @@ def test_htmx_status_change_from_the_item_page_returns_its_status_block(learner_
     html = response.content.decode()
     assert html.lstrip().startswith(f'<div class="item-status" id="item-status-{item.id}"')
     assert f'hx-target="#item-status-{item.id}"' in html
+    assert "progress-summary" not in html  # the item page has no bars to swap
     assert 'value="in_progress" aria-pressed="true"' in html
 
 

@@ -63,14 +63,17 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
             "status_next": request.POST.get("next", ""),
         }
         if place == ITEM_PAGE:
+            # The item page has no progress bars to update.
             html = render_to_string(
                 "tracker/partials/_item_status.html#item-status", context, request=request
             )
         else:
             html = render_to_string("tracker/partials/_item_row.html", context, request=request)
-        html += render_to_string(
-            "tracker/partials/_progress_summary.html", {**context, "oob": True}, request=request
-        )
+            html += render_to_string(
+                "tracker/partials/_progress_summary.html",
+                {**context, "oob": True},
+                request=request,
+            )
         return HttpResponse(html)
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
