@@ -157,7 +157,16 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: take the write lock at BEGIN so concurrent writers (two imports,
+    # runserver plus a command) wait for each other instead of failing mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Where `import_roadmap` looks when given no paths.
+CONTENT_DIR = Path(os.environ.get("CONTENT_DIR") or BASE_DIR / "content")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

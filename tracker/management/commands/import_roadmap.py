@@ -55,7 +55,7 @@ class Command(BaseCommand):
 
     def find_files(self, given: list[str], base: Path) -> list[Path]:
         if not given:
-            given = [str(base / "content")]
+            given = [str(settings.CONTENT_DIR)]
         paths: list[Path] = []
         for name in given:
             path = Path(name)
