@@ -275,3 +275,23 @@ def test_learners_cannot_open_the_admin(learner_client):
     response = learner_client.get(reverse("admin:tracker_item_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model_name", ["item", "resource", "section", "roadmap"])
+def test_content_changelists_cost_the_same_queries_for_5_and_60_rows(
+    admin_client, model_name, django_assert_max_num_queries
+):
+    # session, user, count, filtered count, rows (+roadmap, section, item joined), the
+    # roadmap and section filters' choices, and the admin's savepoints: under 14 at any size.
+    counts = []
+    for size in (5, 60):
+        roadmap = RoadmapFactory()
+        sections = [SectionFactory(roadmap=roadmap) for _ in range(3)]
+        for n in range(size):
+            item = ItemFactory(section=sections[n % 3])
+            ResourceFactory(item=item)
+        url = reverse(f"admin:tracker_{model_name}_changelist")
+        with django_assert_max_num_queries(14) as captured:
+            assert admin_client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -239,6 +240,22 @@ def test_techniques_are_table_rows_linking_to_their_item_pages(client, db):
     assert technique.get_absolute_url() in row
     for resource in technique.resources.all():
         assert resource.url in row
+
+
+def test_a_row_rendered_on_its_own_keeps_its_shape(db):
+    # Status changes re-render one row (htmx); it must come back as the same element.
+    _, items = make_roadmap(4)
+    technique = Item.objects.get(kind=Item.Kind.TECHNIQUE)
+    topic = Item.objects.get(pk=items[0].pk)
+
+    technique_row = render_to_string("tracker/partials/_item_row.html", {"item": technique})
+    topic_row = render_to_string("tracker/partials/_item_row.html", {"item": topic})
+
+    assert technique_row.strip().startswith(f'<tr id="item-{technique.id}"')
+    cells = re.findall(r"<td>(.*?)</td>", technique_row, re.S)
+    assert technique.resources.get(kind="video").url in cells[1]
+    assert technique.resources.get(kind="article").url in cells[2]
+    assert topic_row.strip().startswith(f'<li id="item-{topic.id}"')
 
 
 def test_archived_items_and_resources_are_hidden_from_the_roadmap_page(client, db):

@@ -31,6 +31,14 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SectionFilter(admin.RelatedFieldListFilter):
+    """Sections name their roadmap; load them with it in one query instead of one each."""
+
+    def field_choices(self, field, request, model_admin):
+        sections = Section.objects.select_related("roadmap").order_by("roadmap__order", "order")
+        return [(section.pk, str(section)) for section in sections]
+
+
 def bump_after_commit() -> None:
     # After the commit, not before: a page rendered between the bump and the commit would
     # cache the old content under the new version and keep it until the next bump.
@@ -208,7 +216,14 @@ class ItemAdmin(ContentAdmin):
         "order",
         "is_archived",
     ]
-    list_filter = ["roadmap", "section", "kind", "level", "optional", ArchivedFilter]
+    list_filter = [
+        "roadmap",
+        ("section", SectionFilter),
+        "kind",
+        "level",
+        "optional",
+        ArchivedFilter,
+    ]
     list_select_related = ["roadmap", "section__roadmap"]
     search_fields = ["title", "slug", "resources__url", "resources__title"]
     ordering = ["roadmap", "order"]
@@ -245,7 +260,14 @@ class ItemAdmin(ContentAdmin):
 @admin.register(Resource)
 class ResourceAdmin(ContentAdmin):
     list_display = ["title", "url", "roadmap", "kind", "level", "group", "owner", "is_archived"]
-    list_filter = ["roadmap", "section", "kind", "level", "group", ArchivedFilter]
+    list_filter = [
+        "roadmap",
+        ("section", SectionFilter),
+        "kind",
+        "level",
+        "group",
+        ArchivedFilter,
+    ]
     list_select_related = ["roadmap", "item", "section__roadmap"]
     search_fields = ["title", "url", "key", "note"]
     ordering = ["roadmap", "order"]
