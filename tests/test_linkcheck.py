@@ -457,3 +457,55 @@ def test_results_serialise_with_the_documented_keys(server, config):
         "elapsed_ms",
         "error",
     }
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = CaseServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.start()
+    yield server, cert
+    server.stop()
+
+
+def test_a_certificate_nobody_vouches_for_is_broken(tls_server, config):
+    server, _ = tls_server
+    port = server.server_address[1]
+    result = check(f"https://localhost:{port}/ok", config)
+    assert result.state == BROKEN
+    assert "certificate" in result.error.lower()
+
+
+def test_tls_is_verified_against_the_host_name_while_connecting_to_the_checked_address(
+    tls_server, config
+):
+    import ssl
+
+    server, cert = tls_server
+    port = server.server_address[1]
+    trusting = replace(config, verify_tls=ssl.create_default_context(cafile=str(cert)))
+    assert check(f"https://localhost:{port}/ok", trusting).state == OK
+    # The same server by address: the certificate names localhost, not 127.0.0.1.
+    assert check(f"https://127.0.0.1:{port}/ok", trusting).state == BROKEN

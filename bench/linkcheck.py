@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""How fast is our link checker next to lychee and LinkChecker?
+
+Serves 500 URLs from 25 local hosts (127.0.0.2 … 127.0.0.26, so per-host limits see 25
+hosts), each response 100 ms late, then times three runs with 16 requests at a time and no
+per-host interval:
+
+  ours         tracker.linkcheck (private addresses allowed, as in tests)
+  lychee       lychee --max-concurrency 16 --host-request-interval 0ms <file of URLs>
+  LinkChecker  linkchecker --threads 16 --check-extern <HTML page listing the URLs>
+
+The ideal is ceil(500 / 16) × 0.1 s = 3.2 s. Targets: ours within 1.1× the ideal and at
+least 3× faster than LinkChecker.
+
+    .venv/bin/python bench/linkcheck.py             # all three (others skipped if missing)
+    .venv/bin/python bench/linkcheck.py --install   # pip-install bench/requirements.txt first
+
+The server runs in a child process so it does not share the GIL with the checker under test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n"
+
+
+# --- The slow server (child process) --------------------------------------------------------
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(latency)
+            writer.write(RESPONSE if head.startswith(b"HEAD ") else RESPONSE + b"ok")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
+async def _serve(hosts: int, latency: float) -> None:
+    servers, addresses = [], []
+    for n in range(hosts):
+        host = f"127.0.0.{n + 2}"
+        server = await asyncio.start_server(
+            lambda r, w: _handle(r, w, latency), host, 0, backlog=1024
+        )
+        servers.append(server)
+        addresses.append([host, server.sockets[0].getsockname()[1]])
+    print(json.dumps(addresses), flush=True)
+    await asyncio.Event().wait()
+
+
+def start_server(hosts: int, latency: float) -> tuple[subprocess.Popen, list[tuple[str, int]]]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(hosts), str(latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    addresses = json.loads(process.stdout.readline())
+    return process, [tuple(a) for a in addresses]
+
+
+# --- The runs -------------------------------------------------------------------------------
+
+
+def run_ours(urls: list[str], concurrency: int) -> tuple[float, str]:
+    sys.path.insert(0, str(ROOT))
+    from tracker.linkcheck import OK, CheckConfig, check_urls
+
+    config = CheckConfig(concurrency=concurrency, host_interval=0, allow_private=True)
+    started = time.perf_counter()
+    results = check_urls(urls, config)
+    elapsed = time.perf_counter() - started
+    ok = sum(result.state == OK for result in results)
+    return elapsed, f"{ok}/{len(urls)} ok"
+
+
+def _clean_env() -> dict:
+    # A proxy from the environment would measure the proxy, not the checker.
+    return {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+
+
+def run_lychee(urls: list[str], concurrency: int, workdir: Path) -> tuple[float, str] | None:
+    lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
+    if not lychee:
+        return None
+    url_file = workdir / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    command = [
+        lychee,
+        "--no-progress",
+        "--max-concurrency",
+        str(concurrency),
+        "--host-request-interval",
+        "0ms",
+        str(url_file),
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=_clean_env(), cwd=workdir)
+    elapsed = time.perf_counter() - started
+    return elapsed, f"exit {done.returncode}"
+
+
+def run_linkchecker(urls: list[str], concurrency: int, workdir: Path) -> tuple[float, str] | None:
+    linkchecker = shutil.which("linkchecker", path=str(BIN)) or shutil.which("linkchecker")
+    if not linkchecker:
+        return None
+    page = workdir / "links.html"
+    links = "\n".join(f'<li><a href="{url}">{n}</a></li>' for n, url in enumerate(urls))
+    page.write_text(f"<!doctype html><title>links</title><ul>\n{links}\n</ul>\n")
+    # LinkChecker drops root privileges to "nobody", who must be able to read the page.
+    workdir.chmod(0o755)
+    page.chmod(0o644)
+    command = [
+        linkchecker,
+        "--threads",
+        str(concurrency),
+        "--check-extern",
+        "--no-status",
+        "--output",
+        "none",
+        str(page),
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=_clean_env())
+    elapsed = time.perf_counter() - started
+    return elapsed, f"exit {done.returncode}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=500)
+    parser.add_argument("--hosts", type=int, default=25)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--only-ours", action="store_true", help="Skip lychee and LinkChecker.")
+    parser.add_argument(
+        "--install", action="store_true", help="pip-install bench/requirements.txt first."
+    )
+    parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve:
+        asyncio.run(_serve(int(args.serve[0]), float(args.serve[1])))
+        return
+    if args.install:
+        requirements = ROOT / "bench" / "requirements.txt"
+        pip = [sys.executable, "-m", "pip", "install", "-r", str(requirements)]
+        subprocess.run(pip, check=True)
+
+    process, addresses = start_server(args.hosts, args.latency)
+    try:
+        urls = [
+            f"http://{host}:{port}/page/{n}"
+            for n in range(args.urls)
+            for host, port in [addresses[n % len(addresses)]]
+        ]
+        ideal = math.ceil(args.urls / args.concurrency) * args.latency
+        print(
+            f"{args.urls} URLs on {args.hosts} hosts, {args.latency * 1000:.0f} ms per response, "
+            f"concurrency {args.concurrency}, no per-host interval"
+        )
+        print(f"{'ideal':<12} {ideal:6.2f} s")
+        ours, note = run_ours(urls, args.concurrency)
+        print(f"{'ours':<12} {ours:6.2f} s  {ours / ideal:.2f}× ideal  ({note})")
+        if args.only_ours:
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            for name, runner in [("lychee", run_lychee), ("LinkChecker", run_linkchecker)]:
+                measured = runner(urls, args.concurrency, workdir)
+                if measured is None:
+                    print(
+                        f"{name:<12} not installed: .venv/bin/pip install -r bench/requirements.txt"
+                    )
+                    continue
+                elapsed, note = measured
+                print(
+                    f"{name:<12} {elapsed:6.2f} s  {elapsed / ideal:.2f}× ideal  "
+                    f"ours is {elapsed / ours:.1f}× faster  ({note})"
+                )
+    finally:
+        process.terminate()
+        process.wait()
+
+
+if __name__ == "__main__":
+    main()
