@@ -312,6 +312,7 @@ def test_import_without_paths_reads_every_yaml_file_of_the_content_directory(
     write(tmp_path / "content", edit(TINY, "title: Tiny\n", "title: Tiny\n"), "tiny.yaml")
     (tmp_path / "content/README.md").write_text("not yaml")
     settings.BASE_DIR = tmp_path
+    settings.CONTENT_DIR = tmp_path / "content"
 
     run_import()
 
