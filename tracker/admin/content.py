@@ -69,6 +69,14 @@ class ContentAdmin(admin.ModelAdmin):
     def is_archived(self, obj) -> bool:
         return obj.archived_at is not None
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            # A section's name includes its roadmap's slug: one query, not one per section.
+            kwargs["queryset"] = Section.objects.select_related("roadmap").order_by(
+                "roadmap__order", "order"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         bump_after_commit()
