@@ -139,7 +139,7 @@ def test_dashboard_shows_the_figures(small_cohort, mentor_client):
     cohort = small_cohort["cohort"]
     page = mentor_client.get(f"/cohorts/{cohort.pk}/?sort=name&dir=asc").content.decode()
     assert page.index("Ann") < page.index("Ben") < page.index("Cat")
-    assert '<th scope="col" class="num">Basics</th>' in page
+    assert ">Basics</th>" in page
     assert "Careers</th>" not in page
     assert "40%" in page and "66%" in page and "100%" in page
     assert "2/5, 1 skipped" in page

@@ -132,6 +132,11 @@ class SectionColumn:
     def item_count(self) -> int:
         return len(self.item_ids)
 
+    @property
+    def short_title(self) -> str:
+        """'Beginner Level — LLM Foundations' → 'Beginner Level': column headers stay narrow."""
+        return self.title.split(" — ")[0]
+
 
 @dataclass
 class LearnerRow:
