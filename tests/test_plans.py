@@ -379,3 +379,12 @@ def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items
     body = learner_client.get("/").content.decode()
     assert "Behind plan" in body and "16 h short of the 16 h planned" in body
     assert 'href="/plan/"' in body
+
+
+def test_staff_can_view_but_not_edit_snapshots_in_the_admin(following, admin_client):
+    snapshot = plans.plan_view(learner=following).this_week_snapshot
+    changelist = admin_client.get(reverse("admin:tracker_weekplan_changelist"))
+    assert changelist.status_code == 200 and str(following) in changelist.content.decode()
+    page = admin_client.get(reverse("admin:tracker_weekplan_change", args=[snapshot.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert admin_client.get(reverse("admin:tracker_weekplan_add")).status_code == 403
