@@ -388,3 +388,18 @@ def test_staff_can_view_but_not_edit_snapshots_in_the_admin(following, admin_cli
     page = admin_client.get(reverse("admin:tracker_weekplan_change", args=[snapshot.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert admin_client.get(reverse("admin:tracker_weekplan_add")).status_code == 403
+
+
+def test_the_page_shows_each_learners_own_local_week(following, outsider, client, time_machine):
+    # Sunday 1 March 11:30 UTC is Monday 00:30 in Auckland, Sunday 03:30 in Los Angeles.
+    time_machine.move_to(datetime(2026, 3, 1, 11, 30, tzinfo=UTC), tick=False)
+    following.time_zone = "Pacific/Auckland"
+    following.save()
+    outsider.time_zone = "America/Los_Angeles"
+    outsider.save()
+    client.force_login(following)
+    assert "Mon 2 Mar – Sun 8 Mar" in client.get("/plan/").content.decode()
+    client.force_login(outsider)
+    assert "Mon 23 Feb – Sun 1 Mar" in client.get("/plan/").content.decode()
+    assert WeekPlan.objects.get(learner=following).week_start == date(2026, 3, 2)
+    assert WeekPlan.objects.get(learner=outsider).week_start == date(2026, 2, 23)
