@@ -128,6 +128,7 @@ def browser_page(live_server, transactional_db, monkeypatch):
     """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -143,3 +144,6 @@ def browser_page(live_server, transactional_db, monkeypatch):
         finally:
             context.close()
             browser.close()
+            # While Playwright runs, ORM calls get their own connection (a separate greenlet
+            # context); close it here, or PostgreSQL refuses to drop the test database.
+            connections.close_all()
