@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tracker.content_io import dump_yaml, validate_data, validate_file
 from tracker.markdown_convert import (
@@ -423,3 +425,49 @@ def test_reviewed_content_files_keep_the_converted_items_and_every_url(slug):
     assert [i["slug"] for i in items_of(data)] == [i["slug"] for i in items_of(converted)]
     assert set(document_urls(text)) <= set(iter_urls(data))
     assert "reviewed by hand" in (ROOT / "content" / f"{slug}.yaml").read_text(encoding="utf-8")
+
+
+# ---- robustness -------------------------------------------------------------------------------
+
+_BLOCKS = [
+    "## Prerequisites",
+    "## Beginner Level — Basics",
+    "## 🚀 Intermediate Level - More",
+    "## Advanced Level",
+    "## Techniques — Learning Resources",
+    "## Projects",
+    "## Final Notes",
+    "## Something Else",
+    "### Core Concepts:",
+    "### Highly Recommended Resources ⭐",
+    "### Beginner Projects",
+    "### Odd Subsection",
+    "- [Alpha](https://example.org/alpha)",
+    "- Beta (optional)",
+    "- **Gamma**\n  *Skills:* A, B\n  ![Level](https://img.shields.io/badge/Level-Advanced-blue)",
+    "  - Nested One\n  - [Nested Two](https://example.org/nested)",
+    "[Delta](https://example.org/delta), Epsilon,  \n[Zeta](https://example.org/zeta)",
+    "Plain prose, with a sentence that ends.",
+    "> A quote with **bold**  \n> and a break.",
+    "| S.No | Best Book | Level |\n|---|---|---|\n| 1 | [Book](https://example.org/b) | Beginner |",
+    "| technique | video |\n|---|---|\n| Eta | https://e.example<br>[Theta](https://t.example) |",
+    "```\ncode https://example.org/in-code\n```",
+    "---",
+    "Dataset: https://example.org/data",
+    "ðŸ‘‰ [Iota](https://example.org/iota) â€” done",
+]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_BLOCKS), max_size=18), st.booleans())
+def test_any_mix_of_the_familys_blocks_converts_or_is_refused_never_crashes(blocks, crlf):
+    text = "# Hypothetical Roadmap\n\n" + "\n\n".join(blocks) + "\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+
+    try:
+        conversion = convert(text)
+    except RoadmapFormatError:
+        return
+    assert validate_data(conversion.data) == []
+    assert set(document_urls(text)) <= set(iter_urls(conversion.data))
