@@ -172,7 +172,12 @@ def _load_inputs(learner: User) -> _Inputs:
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
-        Item.objects.active().filter(roadmap__in=roadmaps).select_related("roadmap"),
+        Item.objects.active()
+        .filter(roadmap__in=roadmaps)
+        .select_related("roadmap")
+        # Long text the plan never shows stays in the database.
+        .defer("imported_values", "description", "effort_note", "roadmap__imported_values")
+        .defer("roadmap__intro", "roadmap__tagline"),
         key=lambda item: (position[item.roadmap_id], item.order, item.pk),
     )
     links = defaultdict(list)
