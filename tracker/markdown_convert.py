@@ -468,6 +468,8 @@ class _Converter:
             elif node.type == "paragraph":
                 intro.append(self.block_markdown(node))
             else:
+                if node.type == "heading":
+                    self.warn(node, "a heading before the first '##' section; kept in the intro")
                 intro.append(self.source(node))
         summary = plain_text_of_markdown(tagline or (intro[0] if intro else ""))
         if summary:
@@ -479,9 +481,6 @@ class _Converter:
 
         sections: list[dict] = []
         for part in parts:
-            if int(part.heading.tag[1]) > 2:
-                # An ### before any ##: nothing to attach it to but a text section.
-                self.warn(part.heading, f"heading {part.title!r} outside any '##' section")
             section = self.section(part)
             if section is not None:
                 sections.append(section)
