@@ -83,6 +83,17 @@ def outsider_client(client, outsider):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Factories write content without bumping the content version, so a page cached by one
+    # test must not be served to the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _static_without_collectstatic(settings):
     # Production serves hashed files from collectstatic's manifest; tests render templates
     # straight from static/ so they don't depend on a build step.

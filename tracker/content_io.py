@@ -31,6 +31,8 @@ from django.core.validators import URLValidator
 
 SCHEMA_VERSION = 1
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# Item pages live at /roadmaps/<slug>/<item-slug>/, beside these roadmap-level actions.
+RESERVED_ITEM_SLUGS = frozenset({"follow", "unfollow", "status", "note"})
 SLUG_MAX = 80
 KEY_MAX = 300
 
@@ -726,7 +728,13 @@ class _Validator:
         slug = self.slug(data, "an item", where, line)
         what = f"item '{slug}'" if slug else "an item"
         self.check_keys(data, ITEM_KEYS, ("slug", "title", "effort_hours"), what, where, line)
-        if slug:
+        if slug in RESERVED_ITEM_SLUGS:
+            self.report(
+                self.value_line(data, "slug", line),
+                f"item slug '{slug}' is reserved for a page of the roadmap; choose another",
+                f"{where}.slug",
+            )
+        elif slug:
             if slug in item_lines:
                 self.report(
                     self.value_line(data, "slug", line),
