@@ -471,3 +471,14 @@ def test_any_mix_of_the_familys_blocks_converts_or_is_refused_never_crashes(bloc
         return
     assert validate_data(conversion.data) == []
     assert set(document_urls(text)) <= set(iter_urls(conversion.data))
+
+
+def test_items_never_take_a_slug_reserved_for_a_roadmap_page():
+    text = (
+        "# R Roadmap\n\n## Beginner Level\n\n- Follow\n- Note\n- [Status](https://example.org/s)\n"
+    )
+
+    data = convert(text).data
+
+    assert [i["slug"] for i in items_of(data)] == ["follow-2", "note-2", "status-2"]
+    assert validate_data(data) == []

@@ -36,7 +36,7 @@ from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from tracker.content_io import default_resource_key
+from tracker.content_io import RESERVED_ITEM_SLUGS, default_resource_key
 
 LEVELS = ("beginner", "intermediate", "advanced")
 
@@ -1258,7 +1258,7 @@ def assign_item_slugs(items: list[dict], previous: dict[tuple[str, str], str]) -
       with it) is ``technique-<slug>``; a project clashing with a concept is ``project-<slug>``;
     - an item found in `previous` (same kind and title) keeps its earlier slug, so that
       re-converting a revised document never orphans learners' progress;
-    - anything still taken gets ``-2``, ``-3``.
+    - anything still taken, or reserved for a roadmap page ("follow"), gets ``-2``, ``-3``.
     """
     bases = [slugify_title(_PARENS.sub("", item["title"]), item["kind"]) for item in items]
     concept_slugs = {b for b, i in zip(bases, items, strict=True) if i["kind"] == "concept"}
@@ -1283,7 +1283,8 @@ def assign_item_slugs(items: list[dict], previous: dict[tuple[str, str], str]) -
     # Slugs kept from `previous` are claimed first, so that no new item takes one of them.
     keys = [(item["kind"], item["title"].casefold()) for item in items]
     reserved = {slug for slug, key in zip(wanted, keys, strict=True) if key in previous}
-    taken: set[str] = set()
+    # Slugs that name roadmap pages (/roadmaps/<slug>/follow/) are never an item's.
+    taken: set[str] = set(RESERVED_ITEM_SLUGS)
     for slug, key, item in zip(wanted, keys, items, strict=True):
         if key in previous and slug not in taken:
             item["slug"] = slug
