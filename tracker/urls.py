@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tracker.views import accounts, cohorts, health, pages, plans, progress, roadmaps
+from tracker.views import accounts, cohorts, follows, health, pages, plans, progress, roadmaps
 
 # One block per area; each area's views live in tracker/views/<area>.py.
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     # roadmaps (public)
     path("roadmaps/", roadmaps.roadmap_list, name="roadmap_list"),
     path("roadmaps/<slug:slug>/", roadmaps.roadmap_detail, name="roadmap_detail"),
+    path("roadmaps/<slug:slug>/follow/", follows.follow, name="roadmap_follow"),
+    path("roadmaps/<slug:slug>/unfollow/", follows.unfollow, name="roadmap_unfollow"),
+    path("me/roadmaps/", follows.my_roadmaps, name="my_roadmaps"),
+    path("me/roadmaps/<slug:slug>/move/", follows.move, name="follow_move"),
     path("roadmaps/<slug:slug>/<slug:item_slug>/", roadmaps.item_detail, name="item_detail"),
     # accounts and /me/
     path("accounts/signup/", accounts.signup, name="signup"),
