@@ -38,6 +38,26 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
     return item.get_absolute_url()
 
 
+def _status_fragment(request: HttpRequest, item: Item, place: str) -> str:
+    """The changed item's row and the progress bars (out of band), or on the item page just
+    its status block: that page has no bars."""
+    context = {
+        "item": item,
+        "roadmap": item.roadmap,
+        "status_place": place,
+        "status_next": request.POST.get("next", ""),
+    }
+    if place == ITEM_PAGE:
+        return render_to_string(
+            "tracker/partials/_item_status.html#item-status", context, request=request
+        )
+    row = render_to_string("tracker/partials/_item_row.html", context, request=request)
+    bars = render_to_string(
+        "tracker/partials/_progress_summary.html", {**context, "oob": True}, request=request
+    )
+    return row + bars
+
+
 @login_required
 @require_POST
 def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
@@ -56,25 +76,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     )
     place = request.POST.get("place", "")
     if request.htmx:
-        context = {
-            "item": item,
-            "roadmap": item.roadmap,
-            "status_place": place,
-            "status_next": request.POST.get("next", ""),
-        }
-        if place == ITEM_PAGE:
-            # The item page has no progress bars to update.
-            html = render_to_string(
-                "tracker/partials/_item_status.html#item-status", context, request=request
-            )
-        else:
-            html = render_to_string("tracker/partials/_item_row.html", context, request=request)
-            html += render_to_string(
-                "tracker/partials/_progress_summary.html",
-                {**context, "oob": True},
-                request=request,
-            )
-        return HttpResponse(html)
+        return HttpResponse(_status_fragment(request, item, place))
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
     anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
