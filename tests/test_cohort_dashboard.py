@@ -230,6 +230,17 @@ def test_plan_status_comes_from_the_plans_area(frozen, mentor):
     assert row.reasons == []
 
 
+def test_plan_status_is_na_while_the_plans_area_is_missing(frozen, mentor, monkeypatch):
+    import sys
+
+    cohort, learner, item = _one_learner_cohort(mentor)
+    record(learner, item, Status.DONE, at=ago(days=1))
+    # None in sys.modules makes `from tracker.services.plans import ...` raise ImportError.
+    monkeypatch.setitem(sys.modules, "tracker.services.plans", None)
+    row = rows_by_name(cohort)["Solo"]
+    assert (row.plan_status, row.plan_label, row.reasons) == ("n/a", "n/a", [])
+
+
 def test_at_risk_reasons_combine():
     reasons = cohort_stats.at_risk_reasons(
         last_active=ago(days=40),

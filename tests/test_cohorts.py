@@ -437,3 +437,28 @@ def test_admin_lists_cohorts_and_edits_their_mentors(cohort):
     change = client.get(f"/admin/tracker/cohort/{cohort.pk}/change/").content.decode()
     assert 'name="mentors"' in change
     assert "Alice" in change or "alice@example.com" in change  # the membership inline
+
+
+def test_mentor_renames_and_dates_the_cohort(mentor, cohort):
+    url = f"/cohorts/{cohort.pk}/settings/"
+    response = client_for(mentor).post(
+        url, {"name": "Spring cohort B", "starts_on": "2026-03-02", "ends_on": "2026-06-01"}
+    )
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert (cohort.name, str(cohort.starts_on), str(cohort.ends_on)) == (
+        "Spring cohort B",
+        "2026-03-02",
+        "2026-06-01",
+    )
+
+
+def test_saving_an_end_before_the_start_changes_nothing(mentor, cohort):
+    response = client_for(mentor).post(
+        f"/cohorts/{cohort.pk}/settings/",
+        {"name": "Renamed", "starts_on": "2026-03-02", "ends_on": "2026-03-01"},
+    )
+    assert response.status_code == 200
+    assert "can&#x27;t be before the start date" in response.content.decode()
+    cohort.refresh_from_db()
+    assert cohort.name == "Spring cohort" and cohort.ends_on is None
