@@ -283,6 +283,10 @@ def check_links(
 _local_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
+def lock_key(name: str) -> str:
+    return f"roadmap:{name}"
+
+
 @contextmanager
 def run_lock(name: str, *, ttl: int = LOCK_TTL) -> Iterator[Callable[[], None] | None]:
     """Hold a named lock across processes (Redis) or, without Redis, within this process.
@@ -304,8 +308,7 @@ def run_lock(name: str, *, ttl: int = LOCK_TTL) -> Iterator[Callable[[], None] |
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    prefix = getattr(settings, "CACHE_KEY_PREFIX", "") or "roadmap"
-    lock = client.lock(f"{prefix}:{name}", timeout=ttl, blocking=False)
+    lock = client.lock(lock_key(name), timeout=ttl, blocking=False)
     if not lock.acquire(blocking=False):
         yield None
         return
