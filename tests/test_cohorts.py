@@ -462,3 +462,18 @@ def test_saving_an_end_before_the_start_changes_nothing(mentor, cohort):
     assert "can&#x27;t be before the start date" in response.content.decode()
     cohort.refresh_from_db()
     assert cohort.name == "Spring cohort" and cohort.ends_on is None
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_cohort_list_query_count_does_not_grow_with_cohorts(
+    learner, mentor, cohort, django_assert_max_num_queries, count
+):
+    for n in range(count - 1):
+        extra = services.create_cohort(mentor=mentor, name=f"Extra {n}", roadmap=cohort.roadmap)
+        Membership.objects.create(cohort=extra, learner=learner)
+    client = client_for(learner)
+    # Session, user, memberships with cohort and roadmap, their mentors (prefetch),
+    # cohorts mentored (none here).
+    with django_assert_max_num_queries(5):
+        page = client.get("/cohorts/").content.decode()
+    assert page.count("Leave this cohort") == count
