@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
-from tracker.models import Cohort, Membership, Status
+from tracker.models import Cohort, Membership, Status, User
 from tracker.services import cohorts as services
 
 pytestmark = pytest.mark.django_db
@@ -477,3 +477,11 @@ def test_cohort_list_query_count_does_not_grow_with_cohorts(
     with django_assert_max_num_queries(5):
         page = client.get("/cohorts/").content.decode()
     assert page.count("Leave this cohort") == count
+
+
+def test_taking_away_the_mentor_role_takes_away_access(mentor, cohort):
+    User.objects.filter(pk=mentor.pk).update(is_mentor=False)
+    mentor.refresh_from_db()
+    client = client_for(mentor)
+    assert client.get(f"/cohorts/{cohort.pk}/").status_code == 404
+    assert "Spring cohort" not in client.get("/cohorts/").content.decode()

@@ -16,8 +16,12 @@ def new_invite_code() -> str:
 
 class CohortQuerySet(models.QuerySet):
     def mentored_by(self, user):
-        """Cohorts `user` mentors; the only cohorts whose learners' data they may see."""
-        if not user.is_authenticated:
+        """Cohorts `user` mentors; the only cohorts whose learners' data they may see.
+
+        Taking away the mentor role in the admin takes away access at once, without having
+        to remove the user from each cohort.
+        """
+        if not user.is_authenticated or not user.is_mentor:
             return self.none()
         return self.filter(mentors=user)
 
