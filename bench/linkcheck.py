@@ -5,6 +5,7 @@ Serves 500 URLs from 25 local hosts (127.0.0.2 … 127.0.0.26, so per-host limit
 hosts), each response 100 ms late, then times three runs with 16 requests at a time and no
 per-host interval:
 
+  bare asyncio keep-alive GETs over plain sockets: the floor on this machine, for scale
   ours         tracker.linkcheck (private addresses allowed, as in tests)
   lychee       lychee --max-concurrency 16 --host-request-interval 0ms <file of URLs>
   LinkChecker  linkchecker --threads 16 --check-extern <HTML page listing the URLs>
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -96,12 +98,50 @@ def _ours_in_this_process(url_file: str, concurrency: int) -> None:
 def run_ours(urls: list[str], concurrency: int, workdir: Path) -> tuple[float, str]:
     """A fresh process per run, timed inside it: interpreter start and imports (about 0.3 s)
     are left out, as a worker process pays them once, not per run."""
+    return _run_child("ours", urls, concurrency, workdir)
+
+
+def _run_child(which: str, urls: list[str], concurrency: int, workdir: Path):
     url_file = workdir / "urls.txt"
     url_file.write_text("\n".join(urls) + "\n")
-    command = [sys.executable, __file__, "--run-ours", str(url_file), str(concurrency)]
+    command = [sys.executable, __file__, "--run", which, str(url_file), str(concurrency)]
     done = subprocess.run(command, capture_output=True, text=True, env=_clean_env(), check=True)
     outcome = json.loads(done.stdout.splitlines()[-1])
     return outcome["elapsed"], f"{outcome['ok']}/{len(urls)} ok"
+
+
+async def _bare_asyncio(urls: list[str], concurrency: int) -> None:
+    """The machine's floor: keep-alive GETs over bare asyncio sockets, no HTTP library."""
+    slots = asyncio.Semaphore(concurrency)
+    idle: dict[tuple[str, int], list] = {}
+
+    async def get(url: str) -> None:
+        parts = urlsplit(url)
+        origin = (parts.hostname, parts.port)
+        async with slots:
+            pool = idle.setdefault(origin, [])
+            reader, writer = pool.pop() if pool else await asyncio.open_connection(*origin)
+            writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+            await writer.drain()
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)
+            pool.append((reader, writer))
+
+    await asyncio.gather(*(get(url) for url in urls))
+
+
+def _in_this_process(which: str, url_file: str, concurrency: int) -> None:
+    urls = Path(url_file).read_text().split()
+    if which == "floor":
+        started = time.perf_counter()
+        asyncio.run(_bare_asyncio(urls, concurrency))
+        print(json.dumps({"elapsed": time.perf_counter() - started, "ok": len(urls)}))
+        return
+    _ours_in_this_process(url_file, concurrency)
+
+
+def run_floor(urls: list[str], concurrency: int, workdir: Path) -> tuple[float, str]:
+    return _run_child("floor", urls, concurrency, workdir)
 
 
 def _clean_env() -> dict:
@@ -168,14 +208,14 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="Runs per checker (median).")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--run-ours", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.serve:
         asyncio.run(_serve(int(args.serve[0]), float(args.serve[1])))
         return
-    if args.run_ours:
-        _ours_in_this_process(args.run_ours[0], int(args.run_ours[1]))
+    if args.run:
+        _in_this_process(args.run[0], args.run[1], int(args.run[2]))
         return
     if args.install:
         requirements = ROOT / "bench" / "requirements.txt"
@@ -195,7 +235,7 @@ def main() -> None:
             f"concurrency {args.concurrency}, no per-host interval"
         )
         print(f"{'ideal':<12} {ideal:6.2f} s")
-        runners = [("ours", run_ours)]
+        runners = [("bare asyncio", run_floor), ("ours", run_ours)]
         if not args.only_ours:
             runners += [("lychee", run_lychee), ("LinkChecker", run_linkchecker)]
         medians = {}
@@ -213,7 +253,7 @@ def main() -> None:
                     f"{name:<12} {median:6.2f} s  {median / ideal:.2f}× ideal  "
                     f"(median of {len(times)}, best {times[0]:.2f} s; {runs[-1][1]})"
                 )
-                if name != "ours" and "ours" in medians:
+                if name not in {"ours", "bare asyncio"} and "ours" in medians:
                     ratio = median / medians["ours"]
                     line += (
                         f"  ours is {ratio:.1f}× faster"
