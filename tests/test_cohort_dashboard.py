@@ -328,10 +328,11 @@ def test_item_page_shows_who_did_it_who_is_on_it_and_who_is_stuck(small_cohort, 
     # Cat has been on b1 for 10 weeks: 4 h at 10 h a week, 3x = 1.2 weeks.
     record(cat, items["b1"], Status.IN_PROGRESS, at=ago(days=1), started_at=ago(weeks=10))
     response = mentor_client.get(f"/cohorts/{cohort.pk}/items/b1/")
-    groups = response.context["groups"]
-    assert [e["learner"].name for e in groups["done"]] == ["Ben"]
-    assert [e["learner"].name for e in groups["in_progress"]] == ["Ann"]
-    assert [e["learner"].name for e in groups["stuck"]] == ["Cat"]
+    who = response.context["who"]
+    assert [e["learner"].name for e in who.done] == ["Ben"]
+    assert [e["learner"].name for e in who.in_progress] == ["Ann"]
+    assert [e["learner"].name for e in who.stuck] == ["Cat"]
+    assert who.not_started == [] and who.member_count == 3
     assert "Stuck (1)" in response.content.decode()
 
 

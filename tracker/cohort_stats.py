@@ -396,3 +396,143 @@ def status_grid(
     if learner_ids is not None:
         rows = rows.filter(learner_id__in=learner_ids)
     return {(p.learner_id, p.item_id): p for p in rows}
+
+
+def status_of(progress: Progress | None) -> str:
+    """A learner with no progress row on an item has not started it."""
+    return progress.status if progress else Status.NOT_STARTED
+
+
+@dataclass
+class ItemBreakdown:
+    """Who has done one item, who is on it, who is stuck on it (members ordered by email)."""
+
+    done: list[dict] = field(default_factory=list)
+    in_progress: list[dict] = field(default_factory=list)
+    stuck: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    not_started: list[dict] = field(default_factory=list)
+
+    @property
+    def member_count(self) -> int:
+        return sum(
+            len(group)
+            for group in (self.done, self.in_progress, self.stuck, self.skipped, self.not_started)
+        )
+
+
+def item_breakdown(cohort: Cohort, item: Item, *, now: datetime) -> ItemBreakdown:
+    """Each member of the cohort sorted by their status on `item` (two queries)."""
+    memberships = cohort.memberships.select_related("learner").order_by("learner__email")
+    progress = {
+        p.learner_id: p
+        for p in Progress.objects.filter(item=item, learner__memberships__cohort=cohort)
+    }
+    result = ItemBreakdown()
+    for membership in memberships:
+        p = progress.get(membership.learner_id)
+        status = status_of(p)
+        entry = {"learner": membership.learner, "progress": p}
+        if status == Status.IN_PROGRESS and is_stuck(
+            started_at=p.started_at,
+            effort_hours=item.effort_hours,
+            weekly_hours=membership.learner.weekly_hours,
+            now=now,
+        ):
+            result.stuck.append(entry)
+        else:
+            getattr(result, status).append(entry)
+    return result
+
+
+@dataclass
+class LearnerDetail:
+    sections: list[dict]  # {"section": Section, "entries": [{"item", "progress", ...}]}
+    done: int
+    total: int
+
+    @property
+    def overall_pct(self) -> int:
+        return percent(self.done, self.total)
+
+
+def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> LearnerDetail:
+    """One member's status on every item of the cohort's roadmap, by section (two queries).
+
+    Notes come along only when the membership shares them.
+    """
+    learner = membership.learner
+    items = cohort_items(cohort)
+    progress = {p.item_id: p for p in Progress.objects.filter(learner=learner, item__in=items)}
+    sections: list[dict] = []
+    for item in items:
+        if not sections or sections[-1]["section"].id != item.section_id:
+            sections.append({"section": item.section, "entries": []})
+        p = progress.get(item.id)
+        status = status_of(p)
+        stuck = status == Status.IN_PROGRESS and is_stuck(
+            started_at=p.started_at,
+            effort_hours=item.effort_hours,
+            weekly_hours=learner.weekly_hours,
+            now=now,
+        )
+        note = p.note if p and membership.share_notes else ""
+        sections[-1]["entries"].append(
+            {"item": item, "progress": p, "status": status, "stuck": stuck, "note": note}
+        )
+    done = sum(1 for p in progress.values() if p.status == Status.DONE)
+    return LearnerDetail(sections=sections, done=done, total=len(items))
+
+
+def csv_safe(value: str) -> str:
+    # A learner-chosen name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def export_table(cohort: Cohort, *, now: datetime) -> list[list]:
+    """The CSV export: a header, then one row per learner by name with the dashboard's
+    summary columns followed by one status column per item, headed by the item's slug.
+
+    Queries: items, the membership aggregate, plan statuses, the status grid.
+    """
+    items = cohort_items(cohort)
+    sections = section_columns(cohort, items)
+    rows = sort_rows(learner_rows(cohort, sections, now=now), sort="name", direction="asc")
+    grid = status_grid(cohort, items)
+    header = [
+        "learner",
+        "email",
+        "overall_percent",
+        "done",
+        "skipped",
+        "in_progress",
+        *[f"section_percent:{s.title}" for s in sections],
+        "done_last_7_days",
+        "last_active",
+        "plan_status",
+        "at_risk",
+        "at_risk_reasons",
+        *[item.slug for item in items],
+    ]
+    table = [header]
+    for row in rows:
+        table.append(
+            [
+                csv_safe(row.name),
+                csv_safe(row.email),
+                row.overall_pct,
+                row.done,
+                row.skipped,
+                row.in_progress,
+                *row.section_pcts,
+                row.done_recent,
+                row.last_active.isoformat() if row.last_active else "",
+                row.plan_status,
+                "yes" if row.at_risk else "no",
+                csv_safe("; ".join(row.reasons)),
+                *[status_of(grid.get((row.learner_id, item.id))) for item in items],
+            ]
+        )
+    return table

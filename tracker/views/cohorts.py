@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tracker import cohort_stats
 from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
-from tracker.models import Cohort, Item, Membership, Progress, Status, User
+from tracker.models import Cohort, Item, Membership, Status, User
 from tracker.services import cohorts as services
 
 
@@ -271,7 +271,9 @@ def cohort_heatmap(request: HttpRequest, cohort_id: int) -> HttpResponse:
         {
             "learner": m.learner,
             "cells": [
-                _heat_cell(m.learner, item, _status_of(grid.get((m.learner_id, item.id))))
+                _heat_cell(
+                    m.learner, item, cohort_stats.status_of(grid.get((m.learner_id, item.id)))
+                )
                 for item in items
             ],
         }
@@ -307,10 +309,6 @@ def _heat_cell(learner: User, item: Item, status: str) -> dict:
     }
 
 
-def _status_of(progress: Progress | None) -> str:
-    return progress.status if progress else Status.NOT_STARTED
-
-
 @login_required
 @require_safe
 @never_cache
@@ -319,36 +317,10 @@ def cohort_item(request: HttpRequest, cohort_id: int, item_slug: str) -> HttpRes
     item = get_object_or_404(
         Item.objects.active().select_related("section"), roadmap=cohort.roadmap, slug=item_slug
     )
-    now = _now()
-    memberships = list(cohort.memberships.select_related("learner").order_by("learner__email"))
-    progress = {
-        p.learner_id: p
-        for p in Progress.objects.filter(item=item, learner__memberships__cohort=cohort)
-    }
-    groups: dict[str, list] = {"done": [], "in_progress": [], "stuck": [], "skipped": []}
-    not_started = []
-    for m in memberships:
-        p = progress.get(m.learner_id)
-        status = _status_of(p)
-        entry = {"learner": m.learner, "progress": p}
-        if status == Status.IN_PROGRESS:
-            stuck = cohort_stats.is_stuck(
-                started_at=p.started_at,
-                effort_hours=item.effort_hours,
-                weekly_hours=m.learner.weekly_hours,
-                now=now,
-            )
-            groups["stuck" if stuck else "in_progress"].append(entry)
-        elif status == Status.NOT_STARTED:
-            not_started.append(entry)
-        else:
-            groups[status].append(entry)
     context = {
         "cohort": cohort,
         "item": item,
-        "groups": groups,
-        "not_started": not_started,
-        "member_count": len(memberships),
+        "who": cohort_stats.item_breakdown(cohort, item, now=_now()),
         "stuck_factor": cohort_stats.STUCK_FACTOR,
     }
     return render(request, "tracker/cohort_item.html", context)
@@ -360,47 +332,17 @@ def cohort_item(request: HttpRequest, cohort_id: int, item_slug: str) -> HttpRes
 def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
     cohort = _mentored_cohort(request, cohort_id)
     membership = _member(cohort, user_id)
-    learner = membership.learner
     now = _now()
-    items = cohort_stats.cohort_items(cohort)
-    progress = {p.item_id: p for p in Progress.objects.filter(learner=learner, item__in=items)}
-    sections: list[dict] = []
-    for item in items:
-        if not sections or sections[-1]["section"].id != item.section_id:
-            sections.append({"section": item.section, "entries": []})
-        p = progress.get(item.id)
-        status = _status_of(p)
-        stuck = status == Status.IN_PROGRESS and cohort_stats.is_stuck(
-            started_at=p.started_at,
-            effort_hours=item.effort_hours,
-            weekly_hours=learner.weekly_hours,
-            now=now,
-        )
-        sections[-1]["entries"].append(
-            {
-                "item": item,
-                "progress": p,
-                "status": status,
-                "stuck": stuck,
-                # Notes are private unless this membership shares them.
-                "note": p.note if p and membership.share_notes else "",
-            }
-        )
-    plan = _plan_view(learner, now)
-    plan_status = cohort_stats.plan_statuses([learner], now=now).get(
-        learner.pk, cohort_stats.UNKNOWN
+    plan_status = cohort_stats.plan_statuses([membership.learner], now=now).get(
+        membership.learner_id, cohort_stats.UNKNOWN
     )
-    done = sum(1 for p in progress.values() if p.status == Status.DONE)
     context = {
         "cohort": cohort,
         "membership": membership,
-        "learner": learner,
-        "sections": sections,
-        "done": done,
-        "total": len(items),
-        "overall_pct": cohort_stats.percent(done, len(items)),
+        "learner": membership.learner,
+        "detail": cohort_stats.learner_detail(cohort, membership, now=now),
         "plan_label": cohort_stats.PLAN_LABELS.get(plan_status, cohort_stats.UNKNOWN),
-        "plan": plan,
+        "plan": _plan_view(membership.learner, now),
     }
     return render(request, "tracker/cohort_learner.html", context)
 
@@ -420,55 +362,8 @@ def _plan_view(learner: User, now: datetime):
 @never_cache
 def cohort_export(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _mentored_cohort(request, cohort_id)
-    items = cohort_stats.cohort_items(cohort)
-    sections = cohort_stats.section_columns(cohort, items)
-    rows = cohort_stats.learner_rows(cohort, sections, now=_now())
-    rows = cohort_stats.sort_rows(rows, sort="name", direction="asc")
-    grid = cohort_stats.status_grid(cohort, items)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"cohort-{cohort.pk}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "learner",
-            "email",
-            "overall_percent",
-            "done",
-            "skipped",
-            "in_progress",
-            *[f"section_percent:{s.title}" for s in sections],
-            "done_last_7_days",
-            "last_active",
-            "plan_status",
-            "at_risk",
-            "at_risk_reasons",
-            *[item.slug for item in items],
-        ]
-    )
-    for row in rows:
-        writer.writerow(
-            [
-                _csv_safe(row.name),
-                _csv_safe(row.email),
-                row.overall_pct,
-                row.done,
-                row.skipped,
-                row.in_progress,
-                *row.section_pcts,
-                row.done_recent,
-                row.last_active.isoformat() if row.last_active else "",
-                row.plan_status,
-                "yes" if row.at_risk else "no",
-                _csv_safe("; ".join(row.reasons)),
-                *[_status_of(grid.get((row.learner_id, item.id))) for item in items],
-            ]
-        )
+    csv.writer(response).writerows(cohort_stats.export_table(cohort, now=_now()))
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A learner-chosen name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
