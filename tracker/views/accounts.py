@@ -10,14 +10,18 @@ import math
 
 from axes.helpers import get_client_ip_address, get_cool_off
 from axes.models import AccessAttempt
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -70,17 +74,60 @@ def minutes_until_unlocked(request: HttpRequest, username: str) -> int:
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
-    """AXES_LOCKOUT_CALLABLE: the sign-in page again, saying when to come back (HTTP 429)."""
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, saying when to come back (HTTP 429).
+
+    The admin's sign-in gets its own page with the same message: one set of counters guards
+    both doors, and each door answers in its own look, keeping where the user was going.
+    """
     minutes = minutes_until_unlocked(request, axes_username(request, credentials))
-    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    context = {
-        "form": form,
-        "locked_out": True,
-        "lockout_message": (
-            f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        ),
-    }
+    message = (
+        f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+    username = request.POST.get("username", "")
+    next_url = _safe_next(request)
+    if request.path == reverse("admin:login"):
+        return _admin_lockout_response(request, message, username, next_url)
+    form = AuthenticationForm(request, initial={"username": username})
+    context = {"form": form, "locked_out": True, "lockout_message": message, "next": next_url}
     return render(request, "registration/login.html", context, status=429)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
+class _LockedOutAdminForm(AdminAuthenticationForm):
+    """The admin's sign-in form showing the lockout as its error, never checking a password."""
+
+    def __init__(self, request: HttpRequest, *, message: str, username: str) -> None:
+        super().__init__(request, data={"username": username})
+        self.lockout_message = message
+
+    def full_clean(self) -> None:
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(None, ValidationError(self.lockout_message, code="locked_out"))
+
+
+def _admin_lockout_response(
+    request: HttpRequest, message: str, username: str, next_url: str
+) -> HttpResponse:
+    # The context Django's admin LoginView gives admin/login.html.
+    context = {
+        **admin.site.each_context(request),
+        "title": "Log in",
+        "subtitle": None,
+        "app_path": request.get_full_path(),
+        "form": _LockedOutAdminForm(request, message=message, username=username),
+        "next": next_url or reverse("admin:index"),
+        "username": "",
+    }
+    return render(request, "admin/login.html", context, status=429)
 
 
 @login_required
