@@ -36,7 +36,9 @@ def test_seed_demo_creates_cohorts_of_learners_with_consistent_histories(roadmap
 
     cohorts = list(Cohort.objects.order_by("pk"))
     assert [c.name for c in cohorts] == ["Demo cohort 1", "Demo cohort 2"]
-    assert [c.memberships.count() for c in cohorts] == [20, 20]
+    # The first cohort also gets the demo learner account, for trying the learner's side.
+    assert [c.memberships.count() for c in cohorts] == [21, 20]
+    assert cohorts[0].memberships.filter(learner__email="learner@example.com").exists()
     mentor = User.objects.get(email="mentor@example.com")
     assert mentor.is_mentor and all(list(c.mentors.all()) == [mentor] for c in cohorts)
 
@@ -71,7 +73,7 @@ def test_seeded_dashboard_renders_within_the_query_budget(
     with django_assert_max_num_queries(12):
         response = client.get(f"/cohorts/{cohort.pk}/")
     assert response.status_code == 200
-    assert len(response.context["rows"]) == 30
+    assert len(response.context["rows"]) == 31  # and the demo learner
 
 
 def test_if_empty_does_nothing_the_second_time(roadmap):
@@ -108,6 +110,12 @@ def test_the_quick_start_order_leaves_a_mentor_who_can_sign_in_and_see_the_cohor
     assert response.status_code == 302
     cohort = Cohort.objects.get()
     assert client.get(f"/cohorts/{cohort.pk}/").status_code == 200
+
+    learner = Client()
+    learner.post(
+        "/accounts/login/", {"username": "learner@example.com", "password": "learner-demo-pass"}
+    )
+    assert "Demo cohort 1" in learner.get("/cohorts/").content.decode()
 
 
 def test_an_existing_mentor_account_is_reused_and_given_the_mentor_role(roadmap):

@@ -31,7 +31,10 @@ from tracker.models import (
 )
 
 DEMO_LEARNER_PREFIX = "demo-learner-"
-DEMO_MENTOR_EMAIL = "mentor@example.com"  # create_demo_accounts gives it its public password
+# create_demo_accounts gives both their public passwords; the demo learner joins the first
+# cohort, so the learner's side of cohorts (sharing notes, leaving) can be tried too.
+DEMO_MENTOR_EMAIL = "mentor@example.com"
+DEMO_LEARNER_EMAIL = "learner@example.com"
 FIRST_NAMES = [
     "Amara", "Bao", "Carmen", "Dmitri", "Elif", "Farah", "Gustavo", "Hana", "Ines", "Jonas",
     "Kiran", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tomás",
@@ -249,7 +252,10 @@ class Command(BaseCommand):
                     since=now - timedelta(weeks=persona.weeks_ago),
                     now=now,
                 )
-        Membership.objects.bulk_create(memberships, batch_size=1000)
+        demo_learner = self.demo_account(DEMO_LEARNER_EMAIL, display_name="Demo Learner")
+        if not new_cohorts[0].mentors.filter(pk=demo_learner.pk).exists():
+            memberships.append(Membership(cohort=new_cohorts[0], learner=demo_learner))
+        Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
         RoadmapFollow.objects.bulk_create(follows, batch_size=1000, ignore_conflicts=True)
         Progress.objects.bulk_create(progress, batch_size=2000)
         ProgressEvent.objects.bulk_create(events, batch_size=2000)
@@ -262,15 +268,18 @@ class Command(BaseCommand):
         )
 
     def demo_mentor(self) -> User:
-        mentor, created = User.objects.get_or_create(
-            email=DEMO_MENTOR_EMAIL,
-            defaults={"display_name": "Demo Mentor", "is_mentor": True},
-        )
-        if created:
-            # No usable password: create_demo_accounts (run next by the quick start) sets it.
-            mentor.set_unusable_password()
-            mentor.save(update_fields=["password"])
-        elif not mentor.is_mentor:
+        mentor = self.demo_account(DEMO_MENTOR_EMAIL, display_name="Demo Mentor")
+        if not mentor.is_mentor:
             mentor.is_mentor = True
             mentor.save(update_fields=["is_mentor"])
         return mentor
+
+    def demo_account(self, email: str, *, display_name: str) -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"display_name": display_name}
+        )
+        if created:
+            # No usable password: create_demo_accounts (run next by the quick start) sets it.
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user
