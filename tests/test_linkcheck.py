@@ -13,6 +13,8 @@ import tracemalloc
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.linkcheck_server import GOOD_VIDEO, CaseServer
 from tracker import linkcheck
@@ -505,3 +507,33 @@ def test_tls_is_verified_against_the_host_name_while_connecting_to_the_checked_a
     assert check(f"https://localhost:{port}/ok", trusting).state == OK
     # The same server by address: the certificate names localhost, not 127.0.0.1.
     assert check(f"https://127.0.0.1:{port}/ok", trusting).state == BROKEN
+
+
+# --- Properties -----------------------------------------------------------------------------
+
+
+@given(
+    scheme=st.sampled_from(["http", "HTTP", "https", "HtTpS"]),
+    host=st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}(\.[A-Za-z]{2,5}){1,2}", fullmatch=True),
+    port=st.sampled_from(["", ":80", ":443", ":8080"]),
+    path=st.from_regex(r"(/[A-Za-z0-9._~-]{0,8}){0,3}", fullmatch=True),
+    query=st.sampled_from(["", "?a=1", "?q=A%20B&x=y"]),
+    fragment=st.sampled_from(["", "#top", "#a/b"]),
+)
+def test_normalising_twice_changes_nothing_and_drops_the_fragment(
+    scheme, host, port, path, query, fragment
+):
+    url = f"{scheme}://{host}{port}{path}{query}{fragment}"
+    once = normalize_url(url)
+    assert normalize_url(once) == once
+    assert "#" not in once
+    netloc = once.split("://")[1].split("/")[0]
+    assert netloc == netloc.lower()
+    default_port = {"http": ":80", "https": ":443"}[scheme.lower()]
+    assert not netloc.endswith(default_port)
+
+
+@given(st.ip_addresses(v=4))
+def test_an_ipv4_address_is_judged_the_same_when_mapped_into_ipv6(address):
+    mapped = f"::ffff:{address}"
+    assert (address_refusal(str(address)) is None) == (address_refusal(mapped) is None)

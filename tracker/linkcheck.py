@@ -223,8 +223,11 @@ def address_refusal(address: str) -> str | None:
     """Why we must not connect to this IP address, or None when it is a public address."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if ip.version == 6:
-        # An IPv6 address can carry an IPv4 one; judge what it really reaches.
-        embedded = ip.ipv4_mapped or ip.sixtofour
+        # An IPv6 address can carry an IPv4 one; judge what it really reaches. A mapped
+        # address (::ffff:a.b.c.d) is that IPv4 address on a dual-stack socket.
+        if ip.ipv4_mapped is not None:
+            return address_refusal(str(ip.ipv4_mapped))
+        embedded = ip.sixtofour
         if embedded is None and ip in NAT64:
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
