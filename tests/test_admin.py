@@ -315,3 +315,40 @@ def test_content_change_pages_cost_the_same_queries_for_3_and_30_sections(
             assert admin_client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_saving_an_item_with_a_worker_queues_a_check_of_its_new_links(
+    admin_client, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from tracker import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(tasks.check_new_links, "delay", lambda *a, **k: queued.append(a))
+    item = ItemFactory()
+    change = reverse("admin:tracker_item_change", args=[item.pk])
+    data = form_data(admin_client.get(change).content.decode(), "item_form")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(change, {**data, "effort_hours": "7"})
+        assert queued == []  # not before the commit: the worker must see the new URL
+
+    assert queued == [()]
+
+
+def test_saving_an_item_in_process_leaves_link_checks_to_the_schedule(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tracker import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.check_new_links, "delay", lambda *a, **k: queued.append(a))
+    item = ItemFactory()
+    change = reverse("admin:tracker_item_change", args=[item.pk])
+    data = form_data(admin_client.get(change).content.decode(), "item_form")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(change, {**data, "effort_hours": "7"})
+
+    assert response.status_code == 302
+    assert queued == []

@@ -3,6 +3,7 @@ with it; the importer's bookkeeping fields (`key`, `imported_values`, `source_pa
 shown read-only because the next import relies on them."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models, transaction
 from django.db.models import Count, Q
@@ -45,6 +46,17 @@ def bump_after_commit() -> None:
     transaction.on_commit(bump_content_version)
 
 
+def check_new_links_after_commit() -> None:
+    # With a worker, a new or edited URL is checked right away instead of at the next
+    # five-minute run. In-process (no REDIS_URL) a check could hold the admin page for up to
+    # 90 s a URL, so there the schedule or `manage.py check_links` does it.
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from tracker.tasks import check_new_links
+
+    check_new_links.delay_on_commit()
+
+
 @admin.action(description="Archive selected (hide from pages, keep progress)")
 def archive(modeladmin, request, queryset):
     queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
@@ -85,6 +97,8 @@ class ContentAdmin(admin.ModelAdmin):
         # Inlines and M2M (prerequisites) are saved after the object, in the same transaction.
         super().save_related(request, form, formsets, change)
         bump_after_commit()
+        if self.model in (Item, Resource):
+            check_new_links_after_commit()
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Resource:
