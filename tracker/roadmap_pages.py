@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.text import slugify
 
+from tracker.content_cache import content_cached
 from tracker.models import Item, Level, Progress, Resource, Roadmap, Section
 
 TABLE_GROUP = "table"
@@ -103,6 +104,32 @@ def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
         )
         .first()
     )
+
+
+def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
+    """What a status change re-renders (the item's row or status block): an active item of an
+    active roadmap with its roadmap, section, resources and prerequisites. Cached per content
+    version, so a status change reads its item with no query at all.
+    """
+
+    def load() -> Item | None:
+        return (
+            Item.objects.active()
+            .defer("imported_values", "section__imported_values", "roadmap__imported_values")
+            .filter(
+                roadmap__slug=roadmap_slug,
+                roadmap__archived_at__isnull=True,
+                slug=item_slug,
+            )
+            .select_related("roadmap", "section")
+            .prefetch_related(
+                Prefetch("resources", queryset=_resources()),
+                Prefetch("prerequisites", queryset=_items().order_by("order", "id")),
+            )
+            .first()
+        )
+
+    return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
 
 
 def attach_progress(items: Iterable[Item], learner) -> None:

@@ -8,6 +8,7 @@ Positions are always 0..n-1 in order.
 
 from django.db import transaction
 
+from tracker.content_cache import bump_learner_version_on_commit
 from tracker.models import Progress, Roadmap, RoadmapFollow, User
 from tracker.selectors import followed_roadmaps
 
@@ -20,6 +21,8 @@ def _lock_learner(learner: User) -> None:
     # One row lock per learner serialises their follow changes, including the very first
     # one, when there are no follow rows yet to lock.
     User.objects.select_for_update().only("id").get(pk=learner.pk)
+    # Every change starts here; the dashboard shows the followed roadmaps.
+    bump_learner_version_on_commit(learner.pk)
 
 
 def _follows(learner: User) -> list[RoadmapFollow]:

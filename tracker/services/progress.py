@@ -5,6 +5,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from tracker.content_cache import bump_learner_version_on_commit
 from tracker.models import Item, Progress, ProgressEvent, Status, User
 
 _http_url = URLValidator(schemes=["http", "https"])
@@ -53,6 +54,7 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     progress.save(
         update_fields=["status", "skip_reason", "started_at", "completed_at", "updated_at"]
     )
+    bump_learner_version_on_commit(learner.pk)
     if previous != status:
         ProgressEvent.objects.create(
             learner=learner, item=item, status=status, previous_status=previous, at=now
@@ -75,6 +77,7 @@ def save_note(*, learner: User, item: Item, note: str, project_url: str = "") ->
     progress.note = note
     progress.project_url = project_url
     progress.save(update_fields=["note", "project_url", "updated_at"])
+    bump_learner_version_on_commit(learner.pk)
     return progress
 
 
@@ -87,4 +90,6 @@ def delete_account(*, learner: User) -> None:
     """
     ProgressEvent.objects.filter(learner=learner).delete()
     Progress.objects.filter(learner=learner).delete()
+    # A database may give a later account this id again: it must not find these pages.
+    bump_learner_version_on_commit(learner.pk)
     learner.delete()

@@ -1,12 +1,29 @@
+from zoneinfo import ZoneInfo
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tracker import progress_stats
+from tracker.content_cache import CSRF_SENTINEL, learner_page, personalize, profile_stamp
 from tracker.models import Roadmap
 from tracker.selectors import followed_roadmaps
 from tracker.services.plans import plan_status
+
+
+def _dashboard_body(request: HttpRequest, now) -> str:
+    roadmaps = followed_roadmaps(request.user)
+    dashboard = progress_stats.load_dashboard(request.user, roadmaps, now=now)
+    context = {
+        "dashboard": dashboard,
+        "chart": progress_stats.chart(dashboard.weeks),
+        "plan_status": plan_status(request.user, now=now),
+        "csrf_token": CSRF_SENTINEL,
+    }
+    return str(render_to_string("tracker/dashboard.html#dashboard-body", context, request=request))
 
 
 @require_safe
@@ -16,11 +33,17 @@ def home(request: HttpRequest) -> HttpResponse:
         roadmaps = Roadmap.objects.active()
         return render(request, "tracker/landing.html", {"roadmaps": roadmaps})
 
-    roadmaps = followed_roadmaps(request.user)
-    dashboard = progress_stats.load_dashboard(request.user, roadmaps, now=timezone.now())
-    context = {
-        "dashboard": dashboard,
-        "chart": progress_stats.chart(dashboard.weeks),
-        "plan_status": plan_status(request.user),
-    }
+    # The dashboard changes with the learner's data and with their local date (streak, chart
+    # weeks and plan status count in their weeks; activity shows absolute local times), so
+    # its body is cached per learner version and local date.
+    now = timezone.now()
+    today = timezone.localdate(now, ZoneInfo(request.user.time_zone))
+    body = learner_page(
+        f"dashboard:u{request.user.pk}",
+        user_id=request.user.pk,
+        stamp=(profile_stamp(request.user), today),
+        build=lambda: _dashboard_body(request, now),
+    )
+    # Rendered by our template (autoescaped) for this learner.
+    context = {"body": mark_safe(personalize(body, request))}
     return render(request, "tracker/dashboard.html", context)

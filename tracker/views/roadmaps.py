@@ -8,7 +8,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tracker import roadmap_pages, selectors
-from tracker.content_cache import content_version
+from tracker.content_cache import (
+    CSRF_SENTINEL,
+    PATH_SENTINEL,
+    content_version,
+    learner_page,
+    personalize,
+    profile_stamp,
+)
 
 # The content version in the key invalidates cached pages, so the timeout only bounds memory.
 PAGE_CACHE_SECONDS = 24 * 60 * 60
@@ -38,14 +45,37 @@ def _page_context(roadmap) -> dict:
     }
 
 
+def _learner_body(request: HttpRequest, slug: str) -> dict | None:
+    roadmap = roadmap_pages.roadmap_for_page(slug)
+    if roadmap is None:
+        return None
+    roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), request.user)
+    # The status forms get sentinels for the CSRF token and their "next" address, which
+    # personalize() fills in per response: the cached body is the same for every browser.
+    context = {
+        **_page_context(roadmap),
+        "csrf_token": CSRF_SENTINEL,
+        "status_next": PATH_SENTINEL,
+    }
+    body = render_to_string("tracker/roadmap_detail.html#roadmap-body", context, request=request)
+    return {"title": roadmap.title, "body": str(body)}
+
+
 @require_safe
 def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated:
-        roadmap = roadmap_pages.roadmap_for_page(slug)
-        if roadmap is None:
+        # A learner's page body (statuses, progress bars) is rendered once per content version
+        # and learner version; a hit costs the cache one round trip and no query of its own.
+        page = learner_page(
+            f"roadmap-page:{slug}:u{request.user.pk}",
+            user_id=request.user.pk,
+            stamp=profile_stamp(request.user),
+            build=lambda: _learner_body(request, slug),
+        )
+        if page is None:
             raise Http404("No such roadmap")
-        roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), request.user)
-        return render(request, "tracker/roadmap_detail.html", _page_context(roadmap))
+        context = {"title": page["title"], "body": mark_safe(personalize(page["body"], request))}
+        return render(request, "tracker/roadmap_detail.html", context)
 
     # Anonymous visitors all see the same page, so its body is rendered once per content
     # version; a hit costs no database query at all.
