@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -48,6 +49,10 @@ def browser(live_server, transactional_db, monkeypatch, settings):
             yield browser
         finally:
             browser.close()
+            # Playwright's sync API runs the test in a greenlet with its own context, so ORM
+            # calls made here may have opened connections pytest-django never sees; close them
+            # or PostgreSQL refuses to drop the test database at the end of the run.
+            connections.close_all()
 
 
 @pytest.fixture
