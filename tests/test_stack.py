@@ -129,8 +129,11 @@ def stack(tmp_path, link_target):
     content_dir.mkdir()
     (content_dir / "stack.yaml").write_text(CONTENT.format(url=link_target))
     port = _free_port()
+    # Celery's in-process test worker leaves CELERY_* variables behind (e.g. CELERY_LOG_LEVEL=40);
+    # the stack must start from the environment an operator would give it.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
     env = {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": secrets.token_urlsafe(40),
