@@ -261,14 +261,22 @@ def populated(llm):
     cohort = create_cohort(mentor=mentor, name="Autumn LLM cohort", roadmap=items[0].roadmap)
     join_cohort(learner=alice, code=cohort.invite_code, share_notes=True)
     join_cohort(learner=ben, code=cohort.invite_code)
-    return {"mentor": mentor, "learner": alice, "cohort": cohort, "item": items[4]}
+    newcomer = UserFactory(email="nia@example.com", display_name="Nia")
+    return {
+        "mentor": mentor,
+        "learner": alice,
+        "newcomer": newcomer,
+        "cohort": cohort,
+        "item": items[4],
+    }
 
 
 def _main_pages(populated) -> list[tuple[str, str, str]]:
-    """(name, who, path) for every main page; who is anonymous, learner or mentor."""
+    """(name, who, path) for every main page; who is anonymous, learner, newcomer or mentor."""
     item = populated["item"]
     item_path = f"/roadmaps/llm/{item.slug}/"
-    cohort_id = populated["cohort"].pk
+    cohort = populated["cohort"]
+    cohort_id = cohort.pk
     return [
         ("landing", "anonymous", "/"),
         ("roadmaps", "anonymous", "/roadmaps/"),
@@ -276,15 +284,21 @@ def _main_pages(populated) -> list[tuple[str, str, str]]:
         ("item", "anonymous", item_path),
         ("login", "anonymous", "/accounts/login/"),
         ("signup", "anonymous", "/accounts/signup/"),
+        ("password-reset", "anonymous", "/accounts/password_reset/"),
+        ("dashboard-new", "newcomer", "/"),
+        ("cohort-join", "newcomer", cohort.get_invite_path()),
         ("dashboard", "learner", "/"),
         ("roadmap-signed-in", "learner", "/roadmaps/llm/"),
         ("item-signed-in", "learner", item_path),
         ("plan", "learner", "/plan/"),
         ("me", "learner", "/me/"),
+        ("my-roadmaps", "learner", "/me/roadmaps/"),
         ("cohorts", "learner", "/cohorts/"),
         ("cohort-dashboard", "mentor", f"/cohorts/{cohort_id}/"),
         ("cohort-heatmap", "mentor", f"/cohorts/{cohort_id}/heatmap/"),
         ("cohort-settings", "mentor", f"/cohorts/{cohort_id}/settings/"),
+        ("cohort-learner", "mentor", f"/cohorts/{cohort_id}/learners/{populated['learner'].pk}/"),
+        ("cohort-item", "mentor", f"/cohorts/{cohort_id}/items/{item.slug}/"),
     ]
 
 
@@ -324,7 +338,7 @@ def test_every_main_page_has_no_serious_accessibility_violations_and_fits_the_sc
     viewport = DESKTOP if viewport_name == "desktop" else MOBILE
     pages = {
         who: new_context(as_user=populated.get(who), viewport=viewport).new_page()
-        for who in ["anonymous", "learner", "mentor"]
+        for who in ["anonymous", "learner", "newcomer", "mentor"]
     }
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     axe = Axe()
