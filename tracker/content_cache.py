@@ -7,10 +7,10 @@ all at once in every process that shares the cache (Redis in production):
 - a learner's version is bumped, once the write commits, by every service that changes what
   that learner's own pages show (statuses, notes, follows, week plans).
 
-A learner's pages are cached in their own part of the page only (the body inside base.html),
-so site-wide parts such as pending messages and the navigation are always fresh. The forms in a
-cached body carry sentinels instead of the CSRF token and the page's own address; `personalize`
-puts the requesting browser's values back on every response.
+Cached pages carry sentinels instead of the CSRF token and the page's own address;
+`personalize` puts the requesting browser's values back on every response. Whole pages are
+cached without django messages and served only to requests that have none pending; the others
+get the page rendered afresh, so a cached page never hides a message.
 """
 
 import time
@@ -18,9 +18,11 @@ from collections.abc import Callable, Hashable
 from functools import partial
 from typing import TypeVar
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.html import escape
 
 VERSION_KEY = "content-version"
@@ -140,9 +142,31 @@ def learner_page(key: str, *, user_id: int, stamp: Hashable, build: Callable[[],
 
 
 def profile_stamp(user) -> tuple:
-    """The profile fields a learner's cached pages may show, for `learner_page`'s stamp: a
-    profile change made anywhere (/me/, the admin) then misses the cache with no bump."""
-    return (user.display_name, user.email, user.time_zone, user.weekly_hours, user.target_date)
+    """The profile fields a learner's cached pages may show (the navigation included), for
+    `learner_page`'s stamp: a change made anywhere (/me/, the admin) then misses the cache
+    with no bump."""
+    return (
+        user.display_name,
+        user.email,
+        user.time_zone,
+        user.weekly_hours,
+        user.target_date,
+        user.is_staff,
+    )
+
+
+def has_pending_messages(request) -> bool:
+    """Whether the response must show django messages. Whole pages are cached without any,
+    so such a request is rendered afresh instead: no message is ever hidden. (Counting them
+    does not consume them.)"""
+    return bool(len(messages.get_messages(request)))
+
+
+def page_for_cache(template_name: str, context: dict, request) -> str:
+    """A whole page rendered for the cache: with sentinels for `personalize` and without
+    messages (see `has_pending_messages`)."""
+    context = {**context, "csrf_token": CSRF_SENTINEL, "messages": ()}
+    return str(render_to_string(template_name, context, request=request))
 
 
 def personalize(html: str, request) -> str:

@@ -1,7 +1,8 @@
 from django import template
 
+from tracker import progress_stats
 from tracker.forms import NoteForm
-from tracker.progress_stats import RoadmapProgress, load_roadmap_progress
+from tracker.progress_stats import RoadmapProgress
 
 register = template.Library()
 
@@ -16,7 +17,11 @@ def roadmap_progress(context, roadmap) -> RoadmapProgress | None:
     user = context["request"].user
     if not user.is_authenticated:
         return None
-    return load_roadmap_progress(user, [roadmap])[0]
+    # A caller that has the learner's statuses already passes the counts (no query).
+    known = context.get("known_progress")
+    if known is not None and known.roadmap.id == roadmap.id:
+        return known
+    return progress_stats.roadmap_progress(user, roadmap)
 
 
 @register.simple_tag(takes_context=True)

@@ -8,10 +8,19 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tracker import progress_stats
-from tracker.content_cache import CSRF_SENTINEL, learner_page, personalize, profile_stamp
+from tracker.content_cache import (
+    CSRF_SENTINEL,
+    has_pending_messages,
+    learner_page,
+    page_for_cache,
+    personalize,
+    profile_stamp,
+)
 from tracker.models import Roadmap
 from tracker.selectors import followed_roadmaps
 from tracker.services.plans import plan_status
+
+TEMPLATE = "tracker/dashboard.html"
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
@@ -23,7 +32,7 @@ def _dashboard_body(request: HttpRequest, now) -> str:
         "plan_status": plan_status(request.user, now=now),
         "csrf_token": CSRF_SENTINEL,
     }
-    return str(render_to_string("tracker/dashboard.html#dashboard-body", context, request=request))
+    return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
 
 @require_safe
@@ -35,15 +44,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
     # The dashboard changes with the learner's data and with their local date (streak, chart
     # weeks and plan status count in their weeks; activity shows absolute local times), so
-    # its body is cached per learner version and local date.
+    # it is cached per learner version and local date.
     now = timezone.now()
+    if has_pending_messages(request):
+        # Rendered by our template (autoescaped) for this learner.
+        context = {"body": mark_safe(personalize(_dashboard_body(request, now), request))}
+        return render(request, TEMPLATE, context)
+
+    def build() -> str:
+        return page_for_cache(TEMPLATE, {"body": mark_safe(_dashboard_body(request, now))}, request)
+
     today = timezone.localdate(now, ZoneInfo(request.user.time_zone))
-    body = learner_page(
+    html = learner_page(
         f"dashboard:u{request.user.pk}",
         user_id=request.user.pk,
         stamp=(profile_stamp(request.user), today),
-        build=lambda: _dashboard_body(request, now),
+        build=build,
     )
-    # Rendered by our template (autoescaped) for this learner.
-    context = {"body": mark_safe(personalize(body, request))}
-    return render(request, "tracker/dashboard.html", context)
+    return HttpResponse(personalize(html, request))

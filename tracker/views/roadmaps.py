@@ -1,28 +1,24 @@
 """Public roadmap pages: the list, one roadmap, one item. No login needed."""
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import roadmap_pages, selectors
+from tracker import learner_roadmap, roadmap_pages, selectors
 from tracker.content_cache import (
-    CSRF_SENTINEL,
-    PATH_SENTINEL,
-    content_version,
+    content_cached,
+    has_pending_messages,
     learner_page,
+    page_for_cache,
     personalize,
     profile_stamp,
 )
 
 # The content version in the key invalidates cached pages, so the timeout only bounds memory.
 PAGE_CACHE_SECONDS = 24 * 60 * 60
-
-
-def _cache_key(slug: str) -> str:
-    return f"roadmap-page:{slug}:v{content_version()}"
+PAGE_TEMPLATE = "tracker/roadmap_detail.html"
 
 
 @require_safe
@@ -46,55 +42,74 @@ def _page_context(roadmap) -> dict:
 
 
 def _learner_body(request: HttpRequest, slug: str) -> dict | None:
+    skeleton = learner_roadmap.skeleton(request, slug, _page_context)
+    if skeleton is None:
+        return None
+    return {
+        "title": skeleton.roadmap.title,
+        "body": learner_roadmap.learner_body(request, skeleton),
+    }
+
+
+def _learner_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if has_pending_messages(request):
+        page = _learner_body(request, slug)
+        if page is None:
+            raise Http404("No such roadmap")
+        # Rendered by our templates (autoescaped) for this learner.
+        context = {"title": page["title"], "body": mark_safe(personalize(page["body"], request))}
+        return render(request, PAGE_TEMPLATE, context)
+
+    def build() -> str | None:
+        page = _learner_body(request, slug)
+        if page is None:
+            return None
+        context = {"title": page["title"], "body": mark_safe(page["body"])}
+        return page_for_cache(PAGE_TEMPLATE, context, request)
+
+    # The learner's whole page is rendered once per content version and learner version; a
+    # hit costs the cache one round trip and no query beyond the session's user.
+    html = learner_page(
+        f"roadmap-page:{slug}:u{request.user.pk}",
+        user_id=request.user.pk,
+        stamp=profile_stamp(request.user),
+        build=build,
+    )
+    if html is None:
+        raise Http404("No such roadmap")
+    return HttpResponse(personalize(html, request))
+
+
+def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
     roadmap = roadmap_pages.roadmap_for_page(slug)
     if roadmap is None:
         return None
-    roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), request.user)
-    # The status forms get sentinels for the CSRF token and their "next" address, which
-    # personalize() fills in per response: the cached body is the same for every browser.
-    context = {
-        **_page_context(roadmap),
-        "csrf_token": CSRF_SENTINEL,
-        "status_next": PATH_SENTINEL,
+    body = render_to_string(
+        "tracker/roadmap_detail.html#roadmap-body", _page_context(roadmap), request=request
+    )
+    # The body was rendered by our template (autoescaped) for an anonymous visitor.
+    context = {"title": roadmap.title, "body": mark_safe(body)}
+    return {
+        "title": roadmap.title,
+        "body": str(body),
+        "html": page_for_cache(PAGE_TEMPLATE, context, request),
     }
-    body = render_to_string("tracker/roadmap_detail.html#roadmap-body", context, request=request)
-    return {"title": roadmap.title, "body": str(body)}
 
 
 @require_safe
 def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated:
-        # A learner's page body (statuses, progress bars) is rendered once per content version
-        # and learner version; a hit costs the cache one round trip and no query of its own.
-        page = learner_page(
-            f"roadmap-page:{slug}:u{request.user.pk}",
-            user_id=request.user.pk,
-            stamp=profile_stamp(request.user),
-            build=lambda: _learner_body(request, slug),
-        )
-        if page is None:
-            raise Http404("No such roadmap")
-        context = {"title": page["title"], "body": mark_safe(personalize(page["body"], request))}
-        return render(request, "tracker/roadmap_detail.html", context)
+        return _learner_page(request, slug)
 
-    # Anonymous visitors all see the same page, so its body is rendered once per content
-    # version; a hit costs no database query at all.
-    # The version is read before the content: a page built from content that changes meanwhile
-    # is stored under the version that change retires, never under the new one.
-    key = _cache_key(slug)
-    page = cache.get(key)
+    # Anonymous visitors all see the same page, so it is rendered once per content version;
+    # a hit costs one cache round trip and no database query at all.
+    page = content_cached(f"roadmap-page:{slug}", lambda: _anonymous_page(request, slug))
     if page is None:
-        roadmap = roadmap_pages.roadmap_for_page(slug)
-        if roadmap is None:
-            raise Http404("No such roadmap")
-        body = render_to_string(
-            "tracker/roadmap_detail.html#roadmap-body", _page_context(roadmap), request=request
-        )
-        page = {"title": roadmap.title, "body": str(body)}
-        cache.set(key, page, PAGE_CACHE_SECONDS)
-    # The body was rendered by our template (autoescaped) for an anonymous visitor.
-    context = {"title": page["title"], "body": mark_safe(page["body"])}
-    return render(request, "tracker/roadmap_detail.html", context)
+        raise Http404("No such roadmap")
+    if has_pending_messages(request):
+        context = {"title": page["title"], "body": mark_safe(page["body"])}
+        return render(request, PAGE_TEMPLATE, context)
+    return HttpResponse(personalize(page["html"], request))
 
 
 @require_safe
