@@ -429,12 +429,13 @@ def _roadmap(items: int, learner, history: int):
 
 @pytest.mark.parametrize(("items", "history"), [(6, 2), (6, 40), (30, 2), (30, 40)])
 def test_roadmap_page_with_statuses_runs_a_fixed_number_of_queries(
-    learner_client, learner, items, history, django_assert_num_queries
+    learner_client, learner, items, history, django_assert_max_num_queries
 ):
     _roadmap(items, learner, history)
-    # session, user, roadmap, sections, section resources, items, item resources,
-    # prerequisites, the learner's progress, the progress bars' counts
-    with django_assert_num_queries(10):
+    # A cold cache: session (none when REDIS_URL caches sessions), user; the shared parts:
+    # roadmap, sections, section resources, items, item resources, prerequisites; the
+    # learner's progress; the sections' layout (the bars count from the progress rows).
+    with django_assert_max_num_queries(10):
         response = learner_client.get("/roadmaps/big/")
     assert response.status_code == 200
     page = response.content.decode()
