@@ -337,10 +337,11 @@ def test_saving_an_item_with_a_worker_queues_a_check_of_its_new_links(
 
 
 def test_saving_an_item_in_process_leaves_link_checks_to_the_schedule(
-    admin_client, django_capture_on_commit_callbacks, monkeypatch
+    admin_client, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     from tracker import tasks
 
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: no REDIS_URL, no worker
     queued = []
     monkeypatch.setattr(tasks.check_new_links, "delay", lambda *a, **k: queued.append(a))
     item = ItemFactory()
