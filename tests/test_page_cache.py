@@ -304,3 +304,24 @@ def test_recent_activity_shows_absolute_local_times_that_never_go_stale(
 
     assert "Fri 27 Nov, 09:05" in html  # Paris time, not "12 hours ago"
     assert " ago" not in html
+
+
+@pytest.mark.parametrize("which", [0, -1])  # a list entry and a techniques table row
+def test_the_toggles_row_from_parts_equals_the_row_rendered_in_one_go(learner, items, rf, which):
+    item = items[which]
+    request = rf.post("/", {"next": ROADMAP})
+    request.user = learner
+    parts = learner_roadmap.row_parts(request, "llm", item.slug)
+
+    for status, reason in [("done", ""), ("skipped", "seen it"), ("not_started", "")]:
+        progress = set_status(learner=learner, item=item, status=status, skip_reason=reason)
+        assembled = learner_roadmap.row_html(request, parts, progress)
+        fresh = roadmap_pages.item_for_page("llm", item.slug)
+        fresh.my_progress = progress
+        context = {"item": fresh, "roadmap": fresh.roadmap, "csrf_token": CSRF_SENTINEL}
+        direct = render_to_string(
+            "tracker/partials/_item_row.html",
+            {**context, "status_next": PATH_SENTINEL},
+            request=request,
+        )
+        assert assembled == direct

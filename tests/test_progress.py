@@ -446,10 +446,14 @@ def test_htmx_status_change_request_has_a_small_fixed_cost(
     learner_client, learner, item, django_assert_max_num_queries
 ):
     ItemFactory.create_batch(5, section=item.section)
-    # session, user; item, its resources, prerequisites, dependents; set_status (≤ 6 with
-    # its savepoints); the bars' counts
+    # A cold cache: session, user; the item's row parts (item, resources, prerequisites, the
+    # link notes); set_status (≤ 6 with its savepoints); the sections' layout; the statuses.
     with django_assert_max_num_queries(13):
         learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+    # Then the row and the layout come from the cache: session (none when REDIS_URL caches
+    # sessions), user, set_status (≤ 6), the learner's statuses for the bars.
+    with django_assert_max_num_queries(9):
+        learner_client.post(status_url(item), {"status": "skipped"}, HTTP_HX_REQUEST="true")
 
 
 def test_progress_summary_counts_done_and_skipped_apart(learner_client, learner, section):

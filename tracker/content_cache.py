@@ -169,11 +169,11 @@ def page_for_cache(template_name: str, context: dict, request) -> str:
     return str(render_to_string(template_name, context, request=request))
 
 
-def personalize(html: str, request) -> str:
-    """A cached fragment with this request's CSRF token and address in place of the
-    sentinels (the token also sets the CSRF cookie when the browser has none)."""
+def personalize(html: str, request, *, path: str | None = None) -> str:
+    """A cached fragment with this request's CSRF token and address (or `path`) in place of
+    the sentinels (the token also sets the CSRF cookie when the browser has none)."""
     if CSRF_SENTINEL in html:
         html = html.replace(CSRF_SENTINEL, get_token(request))
     if PATH_SENTINEL in html:
-        html = html.replace(PATH_SENTINEL, escape(request.get_full_path()))
+        html = html.replace(PATH_SENTINEL, escape(path or request.get_full_path()))
     return html

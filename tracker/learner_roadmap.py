@@ -122,3 +122,45 @@ def learner_body(request: HttpRequest, skeleton: Skeleton) -> str:
                 status = row.status if row is not None else Status.NOT_STARTED
                 html.append(skeleton.controls[part][status])
     return "".join(html)
+
+
+@dataclass
+class RowParts:
+    """An item's roadmap row around its status controls, for the one-click status change."""
+
+    item: Item  # with roadmap, section, resources and prerequisites
+    before: str
+    after: str
+    controls: dict[str, str]  # status -> the controls' HTML (no skip reason)
+
+
+def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
+    item = roadmap_pages.item_for_row(slug, item_slug)
+    if item is None:
+        return None
+    context = {"item": item, "roadmap": item.roadmap, "status_slots": True, **_SENTINELS}
+    html = render_to_string("tracker/partials/_item_row.html", context, request=request)
+    before, after = html.split(f"<!--status-slot:{item.id}-->")
+    controls = {}
+    for status in Status:
+        item.my_progress = Progress(status=status) if status != Status.NOT_STARTED else None
+        controls[status.value] = _status_controls(request, item)
+    item.my_progress = None
+    return RowParts(item=item, before=before, after=after, controls=controls)
+
+
+def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
+    """The item's row in parts, cached per content version (None: no such active item)."""
+    return content_cached(
+        f"row-parts:{slug}:{item_slug}", lambda: _build_row_parts(request, slug, item_slug)
+    )
+
+
+def row_html(request: HttpRequest, parts: RowParts, progress: Progress) -> str:
+    """The item's row with the learner's status, as `_item_row.html` renders it."""
+    if progress.skip_reason:
+        parts.item.my_progress = progress
+        controls = _status_controls(request, parts.item)
+    else:
+        controls = parts.controls[progress.status]
+    return parts.before + controls + parts.after

@@ -339,12 +339,10 @@ def roadmap_progress_from(
 def roadmap_progress(learner, roadmap) -> RoadmapProgress:
     """The learner's counts for one roadmap, per section: the same as
     `load_roadmap_progress(learner, [roadmap])[0]` in one narrow query."""
-    layout = section_layout(roadmap.id)
-    ids = [item_id for section in layout for item_id in section.item_ids]
-    rows = Progress.objects.filter(learner=learner, item_id__in=ids).values_list(
-        "item_id", "status"
-    )
-    return roadmap_progress_from(roadmap, layout, dict(rows))
+    # All the learner's rows, unfiltered: rows of other roadmaps are simply not counted, and
+    # the query stays cheap to build on every status change.
+    rows = Progress.objects.filter(learner_id=learner.pk).values_list("item_id", "status")
+    return roadmap_progress_from(roadmap, section_layout(roadmap.id), dict(rows))
 
 
 @dataclass

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tracker import roadmap_pages
+from tracker import learner_roadmap, roadmap_pages
+from tracker.content_cache import personalize
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
 from tracker.services.progress import save_note, set_status
@@ -38,9 +39,10 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
     return item.get_absolute_url()
 
 
-def _status_fragment(request: HttpRequest, item: Item, place: str) -> str:
+def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place: str) -> str:
     """The changed item's row and the progress bars (out of band), or on the item page just
     its status block: that page has no bars."""
+    item = row.item
     context = {
         "item": item,
         "roadmap": item.roadmap,
@@ -51,21 +53,24 @@ def _status_fragment(request: HttpRequest, item: Item, place: str) -> str:
         return render_to_string(
             "tracker/partials/_item_status.html#item-status", context, request=request
         )
-    row = render_to_string("tracker/partials/_item_row.html", context, request=request)
+    # The row comes from parts cached per content version; only the bars are rendered.
+    html = learner_roadmap.row_html(request, row, item.my_progress)
+    html = personalize(html, request, path=context["status_next"] or request.get_full_path())
     bars = render_to_string(
         "tracker/partials/_progress_summary.html", {**context, "oob": True}, request=request
     )
-    return row + bars
+    return html + bars
 
 
 @login_required
 @require_POST
 def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
-    # The one-click path: the item comes from the cache, so the change costs the user, the
-    # write and the progress bars' counts.
-    item = roadmap_pages.item_for_row(slug, item_slug)
-    if item is None:
+    # The one-click path: the item and its row come from the cache, so the change costs the
+    # user, the write and the progress bars' counts.
+    row = learner_roadmap.row_parts(request, slug, item_slug)
+    if row is None:
         raise Http404("No such item")
+    item = row.item
     form = StatusForm(request.POST)
     if not form.is_valid():
         if request.htmx:
@@ -80,7 +85,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     )
     place = request.POST.get("place", "")
     if request.htmx:
-        return HttpResponse(_status_fragment(request, item, place))
+        return HttpResponse(_status_fragment(request, row, place))
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
     anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
