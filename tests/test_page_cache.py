@@ -19,7 +19,7 @@ from tests.html_forms import form_data
 from tests.test_pages import make_roadmap, row_of
 from tracker import learner_roadmap, roadmap_pages
 from tracker.content_cache import CSRF_SENTINEL, PATH_SENTINEL, bump_content_version
-from tracker.models import Item, Progress, Status
+from tracker.models import Item, Progress, RoadmapFollow, Status
 from tracker.services.follows import follow_roadmap
 from tracker.services.progress import save_note, set_status
 from tracker.views.roadmaps import _page_context
@@ -132,6 +132,23 @@ def test_a_note_or_a_follow_invalidates_only_that_learners_pages(
         assert "MLOps Roadmap" in dashboard
     assert served_from_cache(charlie, ROADMAP)
     assert served_from_cache(charlie, DASHBOARD)
+
+
+def test_a_follow_deleted_in_the_admin_leaves_the_dashboard(
+    alice, learner, items, admin_client, django_capture_on_commit_callbacks
+):
+    other = RoadmapFactory(slug="mlops", title="MLOps Roadmap")
+    SectionFactory(roadmap=other)
+    follow_roadmap(learner=learner, roadmap=other)
+    assert "MLOps Roadmap" in alice.get(DASHBOARD).content.decode()
+    follow = RoadmapFollow.objects.get(learner=learner, roadmap=other)
+    delete = reverse("admin:tracker_roadmapfollow_delete", args=[follow.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(delete, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert "MLOps Roadmap" not in alice.get(DASHBOARD).content.decode()
 
 
 def test_a_profile_change_shows_at_once_on_the_learners_pages(alice, charlie, learner, items):
