@@ -132,6 +132,8 @@ class RowParts:
     before: str
     after: str
     controls: dict[str, str]  # status -> the controls' HTML (no skip reason)
+    # The roadmap's sections, for the progress bars sent with the row: one cache entry.
+    layout: list[progress_stats.SectionLayout]
 
 
 def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
@@ -146,7 +148,8 @@ def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowPart
         item.my_progress = Progress(status=status) if status != Status.NOT_STARTED else None
         controls[status.value] = _status_controls(request, item)
     item.my_progress = None
-    return RowParts(item=item, before=before, after=after, controls=controls)
+    layout = progress_stats.section_layout(item.roadmap_id)
+    return RowParts(item=item, before=before, after=after, controls=controls, layout=layout)
 
 
 def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:

@@ -336,13 +336,18 @@ def roadmap_progress_from(
     return progress
 
 
-def roadmap_progress(learner, roadmap) -> RoadmapProgress:
+def roadmap_progress(
+    learner, roadmap, layout: Sequence[SectionLayout] | None = None
+) -> RoadmapProgress:
     """The learner's counts for one roadmap, per section: the same as
-    `load_roadmap_progress(learner, [roadmap])[0]` in one narrow query."""
+    `load_roadmap_progress(learner, [roadmap])[0]` in one narrow query. Pass the roadmap's
+    `section_layout` when you have it already."""
     # All the learner's rows, unfiltered: rows of other roadmaps are simply not counted, and
     # the query stays cheap to build on every status change.
     rows = Progress.objects.filter(learner_id=learner.pk).values_list("item_id", "status")
-    return roadmap_progress_from(roadmap, section_layout(roadmap.id), dict(rows))
+    if layout is None:
+        layout = section_layout(roadmap.id)
+    return roadmap_progress_from(roadmap, layout, dict(rows))
 
 
 @dataclass

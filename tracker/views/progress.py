@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tracker import learner_roadmap, roadmap_pages
+from tracker import learner_roadmap, progress_stats, roadmap_pages
 from tracker.content_cache import personalize
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
@@ -56,8 +56,11 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
     # The row comes from parts cached per content version; only the bars are rendered.
     html = learner_roadmap.row_html(request, row, item.my_progress)
     html = personalize(html, request, path=context["status_next"] or request.get_full_path())
+    counts = progress_stats.roadmap_progress(request.user, item.roadmap, row.layout)
     bars = render_to_string(
-        "tracker/partials/_progress_summary.html", {**context, "oob": True}, request=request
+        "tracker/partials/_progress_summary.html",
+        {**context, "oob": True, "known_progress": counts},
+        request=request,
     )
     return html + bars
 
