@@ -29,8 +29,9 @@ from django.utils.html import escape
 VERSION_KEY = "content-version"
 
 # A learner's cached page lives under one key per page and learner, overwritten when stale,
-# so the timeout only bounds how long an idle learner's page takes up memory.
-LEARNER_PAGE_SECONDS = 6 * 60 * 60
+# so the timeout only bounds how long an idle learner's page (~150 kB for a roadmap) takes up
+# memory: an hour keeps the active learners', and a miss rebuilds from shared parts cheaply.
+LEARNER_PAGE_SECONDS = 60 * 60
 
 # Rendered into cached fragments in place of per-request values; characters that HTML
 # escaping leaves alone, so they come out of the templates unchanged.
