@@ -41,12 +41,18 @@ PATH_SENTINEL = "/path-sentinel-7f3a9c/"
 T = TypeVar("T")
 
 
+def _fresh_version() -> int:
+    # From the clock rather than 1: if a version key is ever lost (eviction, a flush) while
+    # pages stay cached, the restarted version is still newer than any they were stored under.
+    return time.time_ns() // 1000
+
+
 def content_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # add() so that concurrent first readers agree on one starting value.
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
     return version
 
 
@@ -54,7 +60,7 @@ def bump_content_version() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        cache.set(VERSION_KEY, _fresh_version(), timeout=None)
 
 
 def content_cached(key: str, build: Callable[[], T], timeout: int = 24 * 60 * 60) -> T:
@@ -79,17 +85,11 @@ def _learner_key(user_id: int) -> str:
     return f"learner-version:{user_id}"
 
 
-def _fresh_learner_version() -> int:
-    # From the clock rather than 1: if the key is ever lost (eviction, a flush), the restarted
-    # version is still newer than any that pages cached before the loss were stored under.
-    return time.time_ns() // 1000
-
-
 def learner_version(user_id: int) -> int:
     key = _learner_key(user_id)
     version = cache.get(key)
     if version is None:
-        cache.add(key, _fresh_learner_version(), timeout=None)
+        cache.add(key, _fresh_version(), timeout=None)
         version = cache.get(key)
     return version
 
@@ -98,7 +98,7 @@ def bump_learner_version(user_id: int) -> None:
     try:
         cache.incr(_learner_key(user_id))
     except ValueError:
-        cache.set(_learner_key(user_id), _fresh_learner_version(), timeout=None)
+        cache.set(_learner_key(user_id), _fresh_version(), timeout=None)
 
 
 def bump_learner_version_on_commit(user_id: int) -> None:
