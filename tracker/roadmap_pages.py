@@ -84,50 +84,38 @@ def roadmap_for_page(slug: str) -> Roadmap | None:
     )
 
 
-def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
-    """An active item of an active roadmap, with its resources, prerequisites and dependents
-    (active ones only): four queries."""
+def _active_item(roadmap_slug: str, item_slug: str, *, with_dependents: bool) -> Item | None:
+    """An active item of an active roadmap with its roadmap, section, resources and (active)
+    prerequisites, and its dependents when asked."""
     linked_items = _items().order_by("order", "id")
+    prefetches = [
+        Prefetch("resources", queryset=_resources()),
+        Prefetch("prerequisites", queryset=linked_items),
+    ]
+    if with_dependents:
+        prefetches.append(Prefetch("dependents", queryset=linked_items))
     return (
         Item.objects.active()
         .defer("imported_values", "section__imported_values", "roadmap__imported_values")
-        .filter(
-            roadmap__slug=roadmap_slug,
-            roadmap__archived_at__isnull=True,
-            slug=item_slug,
-        )
+        .filter(roadmap__slug=roadmap_slug, roadmap__archived_at__isnull=True, slug=item_slug)
         .select_related("roadmap", "section")
-        .prefetch_related(
-            Prefetch("resources", queryset=_resources()),
-            Prefetch("prerequisites", queryset=linked_items),
-            Prefetch("dependents", queryset=linked_items),
-        )
+        .prefetch_related(*prefetches)
         .first()
     )
 
 
+def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
+    """The item page's item, with its dependents too: four queries."""
+    return _active_item(roadmap_slug, item_slug, with_dependents=True)
+
+
 def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
-    """What a status change re-renders (the item's row or status block): an active item of an
-    active roadmap with its roadmap, section, resources and prerequisites. Cached per content
+    """What a status change re-renders (the item's row or status block). Cached per content
     version, so a status change reads its item with no query at all.
     """
 
     def load() -> Item | None:
-        return (
-            Item.objects.active()
-            .defer("imported_values", "section__imported_values", "roadmap__imported_values")
-            .filter(
-                roadmap__slug=roadmap_slug,
-                roadmap__archived_at__isnull=True,
-                slug=item_slug,
-            )
-            .select_related("roadmap", "section")
-            .prefetch_related(
-                Prefetch("resources", queryset=_resources()),
-                Prefetch("prerequisites", queryset=_items().order_by("order", "id")),
-            )
-            .first()
-        )
+        return _active_item(roadmap_slug, item_slug, with_dependents=False)
 
     return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
 
