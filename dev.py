@@ -61,12 +61,22 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
 
+def manage(args: list[str]) -> int:
+    ensure_venv()
+    env = {**os.environ}
+    # Without DEBUG the settings insist on a real SECRET_KEY, as production must.
+    env.setdefault("DEBUG", "1")
+    return subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, env=env).returncode
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test", "manage"}:
         sys.exit(__doc__)
     try:
         if sys.argv[1] == "serve":
             serve()
+        elif sys.argv[1] == "manage":
+            sys.exit(manage(sys.argv[2:]))
         else:
             sys.exit(test(sys.argv[2:]))
     except subprocess.CalledProcessError as error:
