@@ -342,3 +342,12 @@ def test_the_toggles_row_from_parts_equals_the_row_rendered_in_one_go(learner, i
             request=request,
         )
         assert assembled == direct
+
+
+def test_unknown_roadmap_slugs_are_not_cached(client, db):
+    from django.core.cache import cache
+
+    for n in range(5):
+        assert client.get(f"/roadmaps/made-up-{n}/").status_code == 404
+    # Keys come from URLs: a stored miss per made-up slug would let anyone fill the cache.
+    assert not [key for n in range(5) if (key := f"roadmap-page:made-up-{n}") in cache]

@@ -77,7 +77,10 @@ def content_cached(key: str, build: Callable[[], T], timeout: int = 24 * 60 * 60
     if entry is not None and entry[0] == version:
         return entry[1]
     value = build()
-    cache.set(key, (version, value), timeout)
+    # Misses are not stored: keys come from URLs, so caching them would let anyone fill the
+    # cache with one entry per made-up slug. A miss costs a query anyway.
+    if value is not None:
+        cache.set(key, (version, value), timeout)
     return value
 
 
@@ -150,7 +153,8 @@ def learner_page(key: str, *, user_id: int, stamp: Hashable, build: Callable[[],
     if entry is not None and entry[0] == versions:
         return entry[1]
     value = build()
-    cache.set(key, (versions, value), LEARNER_PAGE_SECONDS)
+    if value is not None:  # as in content_cached: never store a miss keyed by a URL
+        cache.set(key, (versions, value), LEARNER_PAGE_SECONDS)
     return value
 
 
