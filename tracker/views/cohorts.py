@@ -336,15 +336,32 @@ def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRe
     plan_status = cohort_stats.plan_statuses([membership.learner], now=now).get(
         membership.learner_id, cohort_stats.UNKNOWN
     )
+    detail = cohort_stats.learner_detail(cohort, membership, now=now)
     context = {
         "cohort": cohort,
         "membership": membership,
         "learner": membership.learner,
-        "detail": cohort_stats.learner_detail(cohort, membership, now=now),
+        "detail": detail,
         "plan_label": cohort_stats.PLAN_LABELS.get(plan_status, cohort_stats.UNKNOWN),
-        "plan": _plan_view(membership.learner, now),
+        "plan": _cohort_plan(_plan_view(membership.learner, now), detail),
     }
     return render(request, "tracker/cohort_learner.html", context)
+
+
+def _cohort_plan(plan, detail: cohort_stats.LearnerDetail) -> dict | None:
+    """The learner's plan cut down to the cohort's roadmap: the plan covers every roadmap
+    they follow, and the join page promises mentors never see the others' progress."""
+    if plan is None:
+        return None
+    ours = {entry["item"].id for section in detail.sections for entry in section["entries"]}
+    next_week = plan.upcoming.weeks[0] if plan.upcoming.weeks else None
+    return {
+        "projected_finish": plan.projected_finish,
+        "week_start": plan.week_start,
+        "this_week": [row for row in plan.this_week if row.item_id in ours],
+        "next_week_start": next_week.start if next_week else None,
+        "next_week": [e for e in next_week.entries if e.item_id in ours] if next_week else [],
+    }
 
 
 def _plan_view(learner: User, now: datetime):
