@@ -277,6 +277,18 @@ def test_learner_saves_settings_and_the_zone_is_then_theirs(learner_client, lear
     assert '<option value="Pacific/Auckland" selected>' in page
 
 
+def test_a_refused_save_keeps_the_zone_the_new_learner_picked(learner_client, learner):
+    # site.js would otherwise swap the picked zone for the browser's when the form comes back.
+    response = learner_client.post(
+        reverse("me"),
+        {"display_name": "", "time_zone": "Europe/Berlin", "weekly_hours": "99"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="Europe/Berlin" selected>' in page
+    assert 'data-default-browser-tz="true"' not in page
+
+
 @pytest.mark.parametrize("hours", ["0", "61", "lots"])
 def test_weekly_hours_outside_1_to_60_are_refused_and_nothing_changes(
     learner_client, learner, hours

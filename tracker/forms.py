@@ -68,8 +68,9 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.time_zone_chosen:
+        if not self.instance.time_zone_chosen and not self.is_bound:
             # site.js pre-selects the browser's zone; without JavaScript UTC stays selected.
+            # Not on a rejected form: the zone the learner just picked must survive the error.
             self.fields["time_zone"].widget.attrs["data-default-browser-tz"] = "true"
 
     def save(self, commit: bool = True) -> User:
