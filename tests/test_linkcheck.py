@@ -537,3 +537,62 @@ def test_normalising_twice_changes_nothing_and_drops_the_fragment(
 def test_an_ipv4_address_is_judged_the_same_when_mapped_into_ipv6(address):
     mapped = f"::ffff:{address}"
     assert (address_refusal(str(address)) is None) == (address_refusal(mapped) is None)
+
+
+# --- The safety guard: other spellings of a private address (security review) ---------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "2130706433",  # 127.0.0.1 as one decimal number
+        "0177.0.0.1",  # octal
+        "0x7f.0.0.1",  # hexadecimal
+        "127.1",  # shorthand
+        "0",  # 0.0.0.0, which Linux connects to this machine
+        "127.0.0.1.",  # a trailing dot
+        "good.example@127.0.0.1",  # userinfo: the host is what follows the @
+        "[::ffff:7f00:1]",  # IPv4-mapped, hexadecimal
+        "localhost.",
+    ],
+)
+def test_other_spellings_of_this_machine_are_never_connected_to(server, config, host):
+    port = server.server_address[1]
+    marker = f"/ok?t=spelling-{host}"
+    result = check(f"http://{host}:{port}{marker}", replace(config, allow_private=False))
+    # Refused by the guard, or a name the resolver does not know: either way, no request.
+    assert result.state in {SKIPPED, BROKEN}
+    assert server.hits[marker] == 0
+
+
+def test_a_redirect_to_a_url_that_cannot_be_parsed_ends_that_check_not_the_run(server, config):
+    # A hostile site's Location must not raise out of check_urls and lose every result.
+    urls = [server.url("/to?url=http://0177.0.0.1/"), server.url("/to?url=http://[::1/")]
+    results = check_urls([*urls, server.url("/ok?t=after-bad")], config)
+    assert [r.state for r in results] == [SKIPPED, SKIPPED, OK]
+    assert "0177.0.0.1" in results[0].error
+
+
+@pytest.mark.parametrize(
+    "target", ["file:///etc/passwd", "http://2130706434/", "http://0/", "http://[::]/"]
+)
+def test_a_redirect_to_a_file_or_to_this_machine_in_disguise_is_refused(server, config, target):
+    guarded = replace(config, allow_private=False, allow_addresses=frozenset({"127.0.0.1"}))
+    result = check(server.url(f"/to?url={target}"), guarded)
+    assert result.state == SKIPPED
+    assert result.redirects[0]["location"] == target
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "fec0::1",  # site-local (deprecated, still routed on some networks)
+        "192.0.0.8",  # IETF protocol assignments: not globally reachable
+        "::7f00:1",  # IPv4-compatible (deprecated) form of 127.0.0.1
+        "64:ff9b:1::a00:1",  # local-use NAT64 (RFC 8215) of 10.0.0.1
+        "2001::1",  # Teredo
+        "fe80::1%eth0",  # link-local with a zone
+    ],
+)
+def test_rarer_non_public_addresses_are_refused(address):
+    assert address_refusal(address)

@@ -53,6 +53,9 @@ REDIRECTS = {301, 302, 303, 307, 308}
 RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally reachable, yet Python 3.11 calls them global: IETF protocol assignments
+# (192.0.0.0/24) and the deprecated but still routable IPv6 site-local range.
+NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("fec0::/10"))
 BROWSER_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0 Safari/537.36"
@@ -242,7 +245,7 @@ def address_refusal(address: str) -> str | None:
         ("shared", ip.version == 4 and ip in SHARED_ADDRESS_SPACE),
         ("private", ip.is_private),
         ("reserved", ip.is_reserved),
-        ("not global", not ip.is_global),
+        ("not global", not ip.is_global or any(ip in network for network in NOT_GLOBAL)),
     ]
     for reason, refused in checks:
         if refused:
@@ -481,6 +484,11 @@ class LinkChecker:
         except _Outcome as outcome:
             result.state, result.error = outcome.state, outcome.error
             result.http_status = outcome.status or result.http_status
+        except (httpx.InvalidURL, ValueError) as exc:
+            # A URL (or a hostile site's Location) that httpx or urlsplit cannot parse, such as
+            # http://0177.0.0.1/: it ends this check, never the whole run.
+            result.state = SKIPPED
+            result.error = f"not a URL that can be checked: {exc}"
         result.elapsed_ms = round((time.monotonic() - started) * 1000)
         return result
 
