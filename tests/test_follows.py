@@ -248,6 +248,19 @@ def test_follow_with_htmx_returns_only_the_button(learner_client, roadmaps):
     assert 'id="follow-mlops"' in html and "Following" in html and "Unfollow" in html
 
 
+def test_the_follow_button_keeps_its_id_so_focus_returns_to_it_after_the_swap(
+    learner_client, roadmaps
+):
+    # htmx moves focus back only to an element with the same id as the one pressed.
+    page = learner_client.get(reverse("roadmap_list")).content.decode()
+    swapped = learner_client.post(
+        reverse("roadmap_follow", args=["mlops"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert 'id="follow-toggle-mlops"' in page
+    assert 'id="follow-toggle-mlops"' in swapped and "Unfollow" in swapped
+
+
 def test_follow_endpoints_need_post_and_a_signed_in_learner(client, learner_client, roadmaps):
     url = reverse("roadmap_follow", args=["mlops"])
 

@@ -283,6 +283,12 @@ def test_a_target_out_of_reach_says_the_weekly_hours_that_would_meet_it(followin
     assert "It needs 12 h a week" in body
 
 
+def test_the_plan_says_which_roadmaps_it_covers_and_links_to_their_order(following, learner_client):
+    body = learner_client.get("/plan/").content.decode()
+    assert "roadmaps you follow" in body
+    assert f'href="{reverse("my_roadmaps")}"' in body
+
+
 def test_a_learner_without_roadmap_items_is_told_how_to_start(learner, learner_client, db):
     body = learner_client.get("/plan/").content.decode()
     assert "Nothing to plan yet" in body and 'href="/roadmaps/"' in body
