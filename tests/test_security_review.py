@@ -234,3 +234,18 @@ def test_forms_that_open_on_get_change_nothing_until_a_post_with_the_token(
     learner_page = f"/cohorts/{cohort.pk}/learners/{learner.pk}/remove/"
     assert strict.post(learner_page).status_code == 403
     assert cohort.memberships.filter(learner=learner).exists()
+
+
+def test_one_learners_message_never_shows_on_another_learners_cached_page(
+    learner, outsider, roadmap_items
+):
+    item = roadmap_items[1]
+    alice, charlie, visitor = client_for(learner), client_for(outsider), Client()
+    for client in (alice, charlie, visitor):
+        client.get(ROADMAP)  # everyone's page is in the cache before the message exists
+    alice.post(f"/roadmaps/llm/{item.slug}/status/", {"status": "done", "next": ROADMAP})
+
+    assert "is now marked done" in alice.get(ROADMAP).content.decode()
+    for client in (charlie, visitor, alice):  # Alice's message was shown once, and only to her
+        for url in (ROADMAP, "/"):
+            assert "is now marked done" not in client.get(url).content.decode()
