@@ -125,6 +125,30 @@ def test_mentor_removes_a_learner(mentor, learner, cohort):
     assert client_for(mentor).get(f"/cohorts/{cohort.pk}/learners/{learner.pk}/").status_code == 404
 
 
+def test_removing_a_learner_asks_first_and_offers_a_way_back(mentor, learner, cohort):
+    settings_url = f"/cohorts/{cohort.pk}/settings/"
+    remove_url = f"/cohorts/{cohort.pk}/learners/{learner.pk}/remove/"
+    settings_page = client_for(mentor).get(settings_url).content.decode()
+    assert f'href="{remove_url}"' in settings_page
+
+    confirm = client_for(mentor).get(remove_url)
+
+    page = confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "Alice" in page and '<form method="post">' in page
+    assert f'href="{settings_url}">Cancel</a>' in page
+    assert cohort.memberships.filter(learner=learner).exists()  # only asking removes nothing
+
+
+def test_an_empty_heatmap_points_the_mentor_to_the_invite_link(mentor, learner, cohort):
+    cohort.memberships.all().delete()
+
+    page = client_for(mentor).get(f"/cohorts/{cohort.pk}/heatmap/").content.decode()
+
+    assert "No learners yet" in page
+    assert f'href="/cohorts/{cohort.pk}/settings/">Share the invite link</a>' in page
+
+
 def test_mentor_cannot_remove_a_learner_of_another_cohort(mentor, cohort, other_cohort, outsider):
     response = client_for(mentor).post(f"/cohorts/{cohort.pk}/learners/{outsider.pk}/remove/")
     assert response.status_code == 404

@@ -181,10 +181,13 @@ def cohort_regenerate_invite(request: HttpRequest, cohort_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cohort_remove_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
     cohort = _mentored_cohort(request, cohort_id)
     membership = _member(cohort, user_id)
+    if request.method != "POST":
+        # A confirmation first, as for a learner leaving: one stray click must not remove.
+        return render(request, "tracker/cohort_remove.html", {"membership": membership})
     services.remove_learner(cohort=cohort, learner=membership.learner)
     messages.success(request, f"{membership.learner.name} was removed from “{cohort.name}”.")
     return redirect("cohort_settings", cohort.pk)
