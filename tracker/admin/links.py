@@ -108,6 +108,13 @@ class LinkAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # links come from content, through the sync
 
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # The scheduled check creates the rows; where it never ran (the quick start, no
+        # worker) the list stayed at "0 links" with nothing to check, so list content's now.
+        if not Link.objects.exists():
+            link_service.sync_links()
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description="shown to learners", ordering="state")
     def shown_state(self, link: Link) -> str:
         return f"{STATE_ICONS[link.state]} {link.get_state_display()}"

@@ -1,0 +1,26 @@
+"""Rough edges found by walking the app as each persona (review-ux)."""
+
+from django.urls import reverse
+
+from tests.factories import ResourceFactory, UserFactory
+from tracker.models import Link
+
+
+def test_the_link_health_list_shows_content_links_before_any_scheduled_check(client, db):
+    ResourceFactory(url="https://example.org/guide")
+    admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    page = client.get(reverse("admin:tracker_link_changelist")).content.decode()
+
+    assert "https://example.org/guide" in page
+    assert Link.objects.filter(url="https://example.org/guide").exists()
+
+
+def test_admin_pages_carry_the_site_icon_so_browsers_do_not_ask_for_a_missing_one(
+    admin_client,
+):
+    for name in ("admin:index", "admin:tracker_link_changelist"):
+        page = admin_client.get(reverse(name)).content.decode()
+        assert 'rel="icon"' in page and "favicon.svg" in page
+        assert "Django administration" in page  # still the admin's own page
