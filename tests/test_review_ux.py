@@ -1,5 +1,7 @@
 """Rough edges found by walking the app as each persona (review-ux)."""
 
+import re
+
 from django.urls import reverse
 
 from tests.factories import ResourceFactory, UserFactory
@@ -24,3 +26,16 @@ def test_admin_pages_carry_the_site_icon_so_browsers_do_not_ask_for_a_missing_on
         page = admin_client.get(reverse(name)).content.decode()
         assert 'rel="icon"' in page and "favicon.svg" in page
         assert "Django administration" in page  # still the admin's own page
+
+
+def test_the_admin_link_page_keeps_htmx_from_adding_a_style_the_csp_blocks(admin_client, db):
+    ResourceFactory(url="https://example.org/guide")
+    admin_client.get(reverse("admin:tracker_link_changelist"))  # lists the link
+    link = Link.objects.get(url="https://example.org/guide")
+
+    page = admin_client.get(reverse("admin:tracker_link_change", args=[link.id])).content.decode()
+
+    head = page.split("</head>")[0]
+    assert "includeIndicatorStyles" in head
+    script = re.search(r"<script[^>]+htmx[^>]*\.js", head)
+    assert script and head.index('name="htmx-config"') < script.start()  # read as htmx loads
