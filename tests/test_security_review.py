@@ -20,8 +20,9 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.mark.parametrize("week", ["this week (snapshot saved)", "next planned week"])
 def test_a_mentor_sees_no_item_of_the_learners_other_roadmaps_in_their_plan(
-    mentor, learner, cohort
+    mentor, learner, cohort, week
 ):
     # The join page promises mentors never see "your other roadmaps' progress"; the study
     # plan on the mentor's page of the learner covers every roadmap the learner follows.
@@ -30,12 +31,15 @@ def test_a_mentor_sees_no_item_of_the_learners_other_roadmaps_in_their_plan(
     follow_roadmap(learner=learner, roadmap=private.roadmap)
     follow_roadmap(learner=learner, roadmap=cohort.roadmap)
     set_status(learner=learner, item=secret, status="in_progress")
+    if week.startswith("this week"):
+        assert client_for(learner).get("/plan/").status_code == 200  # saves this week's plan
 
     page = client_for(mentor).get(f"/cohorts/{cohort.pk}/learners/{learner.pk}/")
 
     assert page.status_code == 200
     html = page.content.decode()
     assert "Cohort item 0" in html  # the cohort's own roadmap still shows in the plan
+    assert ("This week (from" in html) == week.startswith("this week")
     assert "Secret side project" not in html
 
 
