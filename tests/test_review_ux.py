@@ -4,7 +4,7 @@ import re
 
 from django.urls import reverse
 
-from tests.factories import ResourceFactory, UserFactory
+from tests.factories import ItemFactory, ResourceFactory, UserFactory
 from tracker.models import Link
 
 
@@ -39,3 +39,13 @@ def test_the_admin_link_page_keeps_htmx_from_adding_a_style_the_csp_blocks(admin
     assert "includeIndicatorStyles" in head
     script = re.search(r"<script[^>]+htmx[^>]*\.js", head)
     assert script and head.index('name="htmx-config"') < script.start()  # read as htmx loads
+
+
+def test_the_note_field_does_not_promise_privacy_that_sharing_with_mentors_breaks(client, db):
+    item = ItemFactory()
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("item_detail", args=[item.roadmap.slug, item.slug])).content.decode()
+
+    assert "Private note" in page
+    assert "unless you share your notes with a cohort's mentors" in page

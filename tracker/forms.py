@@ -127,7 +127,10 @@ class NoteForm(forms.ModelForm):
         model = Progress
         fields = ("note", "project_url")
         labels = {"note": "Private note"}
-        help_texts = {"note": "Only you can see this."}
+        # Not "only you": a learner may share notes with a cohort's mentors (/cohorts/).
+        help_texts = {
+            "note": "Only you can see this, unless you share your notes with a cohort's mentors."
+        }
         widgets = {"note": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, item: Item, **kwargs):
