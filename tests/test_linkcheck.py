@@ -596,3 +596,24 @@ def test_a_redirect_to_a_file_or_to_this_machine_in_disguise_is_refused(server, 
 )
 def test_rarer_non_public_addresses_are_refused(address):
     assert address_refusal(address)
+
+
+def test_the_connection_goes_to_the_address_that_was_checked_not_a_second_lookup(
+    server, config, monkeypatch
+):
+    # DNS rebinding: a name answers a harmless address to the check and a private one after.
+    # The guard looks the name up once and connects to that very address: the name below
+    # does not exist for the system resolver, so any second lookup would fail the check.
+    answers = iter([["127.0.0.1"], ["10.0.0.1"]])
+    lookups = []
+
+    async def rebinding_lookup(self, host, port, timeout):
+        lookups.append(host)
+        return next(answers)
+
+    monkeypatch.setattr(linkcheck.GuardedBackend, "_lookup", rebinding_lookup)
+    port = server.server_address[1]
+    trusting = replace(config, allow_private=False, allow_addresses=frozenset({"127.0.0.1"}))
+    result = check(f"http://rebind.invalid:{port}/ok?t=rebind", trusting)
+    assert (result.state, lookups) == (OK, ["rebind.invalid"])
+    assert server.hits["/ok?t=rebind"] == 1
