@@ -49,3 +49,13 @@ def test_the_note_field_does_not_promise_privacy_that_sharing_with_mentors_break
 
     assert "Private note" in page
     assert "unless you share your notes with a cohort's mentors" in page
+
+
+def test_a_signed_in_roadmap_page_leads_to_following_it_for_the_plan(client, db):
+    item = ItemFactory()
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("roadmap_detail", args=[item.roadmap.slug])).content.decode()
+
+    assert f'href="{reverse("my_roadmaps")}"' in page
+    assert "Your study plan covers the roadmaps you follow: " in page
