@@ -617,3 +617,14 @@ def test_the_connection_goes_to_the_address_that_was_checked_not_a_second_lookup
     result = check(f"http://rebind.invalid:{port}/ok?t=rebind", trusting)
     assert (result.state, lookups) == (OK, ["rebind.invalid"])
     assert server.hits["/ok?t=rebind"] == 1
+
+
+def test_a_permanent_redirect_that_is_refused_suggests_nothing(monkeypatch):
+    # Only a redirect that ends in a page that works may be offered as the link's new URL.
+    async def moved(self, url):
+        return 301, linkcheck.httpx.Headers({"location": "file:///etc/passwd"})
+
+    monkeypatch.setattr(linkcheck.LinkChecker, "_fetch", moved)
+    result = check("https://example.com/moved", CheckConfig())
+    assert result.state == SKIPPED
+    assert result.suggested_url == ""

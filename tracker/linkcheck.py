@@ -489,6 +489,10 @@ class LinkChecker:
             # http://0177.0.0.1/: it ends this check, never the whole run.
             result.state = SKIPPED
             result.error = f"not a URL that can be checked: {exc}"
+        if result.state != REDIRECTED:
+            # A check cut short after a permanent redirect (to file://, a refused address, a
+            # loop) proved nothing about the target: it must not be offered as the new URL.
+            result.suggested_url = ""
         result.elapsed_ms = round((time.monotonic() - started) * 1000)
         return result
 
