@@ -2,6 +2,7 @@
 
 import re
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from tests.factories import ItemFactory, ResourceFactory, UserFactory
@@ -59,3 +60,18 @@ def test_a_signed_in_roadmap_page_leads_to_following_it_for_the_plan(client, db)
 
     assert f'href="{reverse("my_roadmaps")}"' in page
     assert "Your study plan covers the roadmaps you follow: " in page
+
+
+def test_a_missing_page_keeps_the_site_around_it_and_offers_a_way_on(client, db):
+    response = client.get("/roadmaps/no-such-roadmap/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "<title>Page not found · Roadmap Tracker</title>" in page
+    assert 'href="/roadmaps/"' in page and 'class="site-nav"' in page
+
+
+def test_a_server_error_page_needs_no_request_context_and_links_home():
+    page = render_to_string("500.html")
+
+    assert "Something went wrong" in page and 'href="/"' in page
