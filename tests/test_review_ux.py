@@ -75,3 +75,16 @@ def test_a_server_error_page_needs_no_request_context_and_links_home():
     page = render_to_string("500.html")
 
     assert "Something went wrong" in page and 'href="/"' in page
+
+
+def test_signing_up_from_an_invite_does_not_point_at_settings_that_are_not_there(client, db):
+    invite = "/cohorts/join/some-code/"
+    form = {"email": "nina@example.com", "password1": "a-long-pass-9876"}
+    form |= {"password2": "a-long-pass-9876", "next": invite}
+
+    response = client.post(reverse("signup"), form, follow=True)
+
+    assert response.redirect_chain[0][0] == invite
+    page = response.content.decode()
+    assert "Welcome! Your account is ready." in page
+    assert "weekly hours below" not in page

@@ -46,7 +46,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your account is ready. Set your weekly hours below.")
+        if next_url:  # e.g. a cohort invite: that page has no weekly hours "below"
+            messages.success(request, "Welcome! Your account is ready.")
+        else:
+            messages.success(
+                request, "Welcome! Your account is ready. Set your weekly hours below."
+            )
         return redirect(next_url or "me")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
