@@ -253,3 +253,15 @@ def test_one_learners_message_never_shows_on_another_learners_cached_page(
     for client in (charlie, visitor, alice):  # Alice's message was shown once, and only to her
         for url in (ROADMAP, "/"):
             assert "is now marked done" not in client.get(url).content.decode()
+
+
+def test_taking_away_staff_removes_the_admin_link_from_cached_pages_at_once(learner, roadmap_items):
+    learner.is_staff = True
+    learner.save()
+    alice = client_for(learner)
+    for url in (ROADMAP, "/"):
+        assert 'href="/admin/"' in alice.get(url).content.decode()
+    learner.is_staff = False
+    learner.save()  # as the admin would: no version bump, only the profile changes
+    for url in (ROADMAP, "/"):
+        assert 'href="/admin/"' not in alice.get(url).content.decode()
