@@ -88,3 +88,13 @@ def test_signing_up_from_an_invite_does_not_point_at_settings_that_are_not_there
     page = response.content.decode()
     assert "Welcome! Your account is ready." in page
     assert "weekly hours below" not in page
+
+
+def test_the_password_reset_pages_lead_back_to_sign_in(client, db):
+    login = f'href="{reverse("login")}"'
+    form = client.get(reverse("password_reset")).content.decode()
+    done = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
+
+    assert login in form.split('class="site-footer"')[0].split('id="main"')[1]
+    assert "Check your email" in done.content.decode()
+    assert login in done.content.decode().split('id="main"')[1]
