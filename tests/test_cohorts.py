@@ -275,6 +275,7 @@ def test_anonymous_join_can_sign_up_and_land_on_the_confirmation(cohort):
 def test_cohort_list_shows_cohorts_as_learner_and_as_mentor(learner, mentor, cohort):
     learner_page = client_for(learner).get("/cohorts/").content.decode()
     assert "Spring cohort" in learner_page and "Leave this cohort" in learner_page
+    assert reverse("roadmap_detail", args=[cohort.roadmap.slug]) in learner_page
     assert "Cohorts you mentor" not in learner_page
     mentor_page = client_for(mentor).get("/cohorts/").content.decode()
     assert "Cohorts you mentor" in mentor_page
