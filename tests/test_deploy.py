@@ -173,3 +173,10 @@ def test_liveness_answers_without_touching_the_database(client):
     # No `db` fixture: pytest-django raises if the request so much as opens a connection.
     response = client.get("/healthz/live")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_signed_in_pages_are_private_to_shared_caches(client, learner):
+    assert "private" not in client.get("/roadmaps/").get("Cache-Control", "")
+    client.force_login(learner)
+    for path in ("/", "/roadmaps/", "/me/"):
+        assert "private" in client.get(path)["Cache-Control"], path
