@@ -146,6 +146,16 @@ def test_replan_with_htmx_returns_only_the_plan_body(following, learner_client):
     assert "<html" not in body and "re-planned" in body
 
 
+def test_the_replan_button_keeps_its_id_so_focus_returns_to_it_after_the_swap(
+    following, learner_client
+):
+    # htmx moves focus back only to an element with the id of the one pressed.
+    page = learner_client.get("/plan/").content.decode()
+    swapped = learner_client.post("/plan/replan/", headers={"HX-Request": "true"})
+    assert 'id="replan-button"' in page
+    assert 'id="replan-button"' in swapped.content.decode()
+
+
 def test_replan_refuses_get_and_anonymous_visitors(following, learner_client, client):
     assert learner_client.get("/plan/replan/").status_code == 405
     client.logout()
