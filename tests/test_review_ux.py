@@ -98,3 +98,16 @@ def test_the_password_reset_pages_lead_back_to_sign_in(client, db):
     assert login in form.split('class="site-footer"')[0].split('id="main"')[1]
     assert "Check your email" in done.content.decode()
     assert login in done.content.decode().split('id="main"')[1]
+
+
+def test_the_note_and_calendar_buttons_keep_their_ids_across_htmx_swaps(client, db):
+    # htmx gives focus back only to an element with the id of the one pressed.
+    item = ItemFactory()
+    client.force_login(UserFactory())
+    note_url = reverse("save_item_note", args=[item.roadmap.slug, item.slug])
+
+    note = client.post(note_url, {"note": "Read ch. 2"}, headers={"HX-Request": "true"})
+    token = client.post(reverse("calendar_token"), headers={"HX-Request": "true"})
+
+    assert 'id="save-note-button"' in note.content.decode()
+    assert 'id="calendar-token-button"' in token.content.decode()
