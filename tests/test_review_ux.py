@@ -111,3 +111,15 @@ def test_the_note_and_calendar_buttons_keep_their_ids_across_htmx_swaps(client, 
 
     assert 'id="save-note-button"' in note.content.decode()
     assert 'id="calendar-token-button"' in token.content.decode()
+
+
+def test_a_newcomer_with_an_invite_is_told_why_they_must_sign_in_and_can_sign_up(client, db):
+    invite = "/cohorts/join/some-code/"
+
+    page = client.get(invite, follow=True).content.decode()
+
+    assert "You have an invite to a cohort" in page
+    assert f'href="{reverse("signup")}?next=%2Fcohorts%2Fjoin%2Fsome-code%2F"' in page
+    assert page.count(">Create an account<") == 1  # one link: browser tests click it by name
+    plain = client.get(reverse("login")).content.decode()
+    assert "You have an invite" not in plain
