@@ -351,3 +351,24 @@ def test_unknown_roadmap_slugs_are_not_cached(client, db):
         assert client.get(f"/roadmaps/made-up-{n}/").status_code == 404
     # Keys come from URLs: a stored miss per made-up slug would let anyone fill the cache.
     assert not [key for n in range(5) if (key := f"roadmap-page:made-up-{n}") in cache]
+
+
+def test_follows_deleted_in_bulk_in_the_admin_leave_the_dashboard(
+    alice, learner, items, admin_client, django_capture_on_commit_callbacks
+):
+    other = RoadmapFactory(slug="mlops", title="MLOps Roadmap")
+    SectionFactory(roadmap=other)
+    follow_roadmap(learner=learner, roadmap=other)
+    assert "MLOps Roadmap" in alice.get(DASHBOARD).content.decode()
+    follow = RoadmapFollow.objects.get(learner=learner, roadmap=other)
+    changelist = reverse("admin:tracker_roadmapfollow_changelist")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            changelist,
+            {"action": "delete_selected", "_selected_action": [follow.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not RoadmapFollow.objects.filter(pk=follow.pk).exists()
+    assert "MLOps Roadmap" not in alice.get(DASHBOARD).content.decode()

@@ -21,7 +21,6 @@ from typing import TypeVar
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -111,17 +110,6 @@ def bump_learner_version_on_commit(user_id: int) -> None:
     stored under the new version with the old data and kept until the next change.
     """
     transaction.on_commit(partial(bump_learner_version, user_id))
-
-
-def _bump_for_row(sender, instance, **kwargs) -> None:
-    bump_learner_version_on_commit(instance.learner_id)
-
-
-# The services bump explicitly (their bulk writes send no signal); these catch the rows that
-# the admin edits one by one, so a staff change to a learner's follows or week plans shows too.
-for _model in ("tracker.RoadmapFollow", "tracker.WeekPlan"):
-    post_save.connect(_bump_for_row, sender=_model, dispatch_uid=f"learner-version-save-{_model}")
-    post_delete.connect(_bump_for_row, sender=_model, dispatch_uid=f"learner-version-del-{_model}")
 
 
 def page_versions(user_id: int, *keys: str) -> tuple[int, int, dict]:

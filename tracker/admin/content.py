@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from tracker.admin.learner_rows import LearnerRowAdmin
 from tracker.content_cache import bump_content_version
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
 
@@ -308,7 +309,7 @@ class ResourceAdmin(ContentAdmin):
 
 
 @admin.register(RoadmapFollow)
-class RoadmapFollowAdmin(admin.ModelAdmin):
+class RoadmapFollowAdmin(LearnerRowAdmin, admin.ModelAdmin):
     """Learners choose what they follow; the admin mostly looks."""
 
     list_display = ["learner", "roadmap", "position", "created_at"]
