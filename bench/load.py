@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load test: gunicorn (2 sync workers) on PostgreSQL, driven from a second process.
 
-    .venv/bin/python bench/load.py [--duration 30] [--connections 50]
+    .venv/bin/python bench/load.py [--duration 30] [--connections 50] [--only SCENARIO ...]
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as .ci/run starts them) and `wrk` (Debian package
 `wrk`). It creates a throwaway database, imports the content, makes learners with history,
@@ -9,15 +9,18 @@ starts gunicorn on a free port, then measures for `--duration` seconds at `--con
 
 - the trivial view (/healthz/live) as the ceiling, the anonymous roadmap page, the signed-in
   roadmap page and the dashboard, with wrk;
-- the one-click status toggle, with a Python generator (one learner per connection, htmx POSTs
-  with CSRF, raw asyncio HTTP so that the generator stays cheap), after which every learner's
-  statuses in the database must equal the last write.
+- the one-click status toggle, with wrk too (one learner per wrk thread and connection, htmx
+  POSTs with CSRF), after which every learner's statuses in the database must equal the last
+  write that was answered;
+- the toggle's floor: the same clicks against a view that only signs the learner in, checks
+  CSRF and updates one row (bench/floor_urls.py, served by a second gunicorn), to tell what
+  the stack costs from what our toggle adds.
 
 Prints requests/s, p50, p99 and errors per scenario and writes bench/results/load.json.
 """
 
 import argparse
-import asyncio
+import contextlib
 import json
 import os
 import random
@@ -25,14 +28,12 @@ import re
 import secrets
 import shutil
 import socket
-import statistics
 import string
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,7 +63,7 @@ def prepare(env: dict, learners: int) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from tracker.models import Item, Roadmap, User
+    from tracker.models import Item, Progress, Roadmap, User
     from tracker.services.progress import set_status
 
     roadmap = Roadmap.objects.get(slug="llm")
@@ -81,8 +82,14 @@ def prepare(env: dict, learners: int) -> dict:
         session.create()
         csrf = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
         cookies.append({"user_id": user.pk, "session": session.session_key, "csrf": csrf})
-    targets = [item.slug for item in items[:6]]
-    return {"cookies": cookies, "targets": targets}
+    targets = items[:6]
+    # Every learner has a row for every target, as after their first click: the floor view
+    # only updates rows, and the toggle's lost-update check then covers every pair.
+    Progress.objects.bulk_create(
+        [Progress(learner_id=c["user_id"], item=item) for c in cookies for item in targets],
+        ignore_conflicts=True,
+    )
+    return {"cookies": cookies, "targets": [item.slug for item in targets]}
 
 
 def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
@@ -91,7 +98,7 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
         [
             str(PYTHON), "-m", "gunicorn", "roadmap_site.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync",
-            "--log-level", "warning", "--backlog", "2048",
+            "--log-level", "warning", "--backlog", "2048", "--pythonpath", "bench",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -109,6 +116,20 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not become healthy; see {log_path}")
 
 
+@contextlib.contextmanager
+def serving(env: dict, log_name: str):
+    """gunicorn on a free port for the block; yields its base URL."""
+    port = free_port()
+    log_path = ROOT / "bench" / "results" / log_name
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    server = start_gunicorn(env, port, log_path)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 WRK_LUA = """
 local cookies = {%s}
 request = function()
@@ -123,13 +144,16 @@ def parse_duration_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def run_wrk(url: str, duration: int, connections: int, cookies: list[str] | None) -> dict:
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
+def run_wrk(
+    url: str, duration: int, connections: int, *, script: str | None = None, threads: int = 2
+) -> tuple[dict, str]:
+    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s"]
+    args += ["--latency", "--timeout", "10s"]
     with tempfile.TemporaryDirectory() as tmp:
-        if cookies:
-            script = Path(tmp) / "cookies.lua"
-            script.write_text(WRK_LUA % ", ".join(json.dumps(c) for c in cookies))
-            args += ["-s", str(script)]
+        if script:
+            path = Path(tmp) / "script.lua"
+            path.write_text(script)
+            args += ["-s", str(path)]
         out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = parse_duration_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -142,86 +166,102 @@ def run_wrk(url: str, duration: int, connections: int, cookies: list[str] | None
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors, "requests": requests}
+    result = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors, "requests": requests}
+    return result, out
 
 
-async def _post(host: str, port: int, request: bytes) -> int:
-    """Send one raw HTTP/1.1 request on a new connection (gunicorn's sync workers close every
-    connection anyway) and read the whole response; return its status code.
+TOGGLE_LUA = """
+-- One learner per thread and one connection per thread, so each learner's clicks are
+-- sequential and the last answered click is the status the database must hold.
+local learners = {%(learners)s}
+local targets = {%(targets)s}
+local statuses = {"not_started", "in_progress", "done", "skipped"}
+local threads = {}
 
-    Hand-written rather than httpx: httpx's async client spends ~3 ms of CPU a request, so at
-    50 connections on two cores it, not the server, set the pace (~230 req/s even against the
-    trivial view) and its own queueing showed up as server latency.
-    """
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.IGNORECASE)
-        if length:
-            await reader.readexactly(int(length.group(1)))
-        else:
-            await reader.read()
-        return status
-    finally:
-        writer.close()
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("index", #threads)
+end
+
+function init(args)
+  learner = learners[index]
+  math.randomseed(index)
+  writes = {}    -- slug -> the status of the last click answered 200
+  unknown = {}   -- slug -> true when a click was sent and never answered
+  failed = 0
+  pending = nil
+end
+
+function request()
+  if pending then
+    -- The previous click on this connection was lost (error or reconnect): it may or may
+    -- not have been applied, so this item can no longer be checked.
+    writes[pending[1]] = nil
+    unknown[pending[1]] = true
+  end
+  local slug = targets[math.random(#targets)]
+  local status = statuses[math.random(#statuses)]
+  pending = {slug, status}
+  return wrk.format("POST", string.format(%(path)s, slug), {
+    ["Cookie"] = "sessionid=" .. learner[2] .. "; csrftoken=" .. learner[3],
+    ["X-CSRFToken"] = learner[3],
+    ["HX-Request"] = "true",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, "status=" .. status)
+end
+
+function response(status, headers, body)
+  if pending then
+    if status == 200 then
+      writes[pending[1]] = pending[2]
+      unknown[pending[1]] = nil
+    else
+      writes[pending[1]] = nil
+      unknown[pending[1]] = true
+      failed = failed + 1
+    end
+  end
+  pending = nil
+end
+
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    local id = learners[thread:get("index")][1]
+    for slug, status in pairs(thread:get("writes")) do
+      io.write(string.format("write %%d %%s %%s\\n", id, slug, status))
+    end
+    -- A click still in flight when the run ended is unknown too.
+    local pending = thread:get("pending")
+    if pending then io.write(string.format("unknown %%d %%s\\n", id, pending[1])) end
+  end
+end
+"""
 
 
-def _toggle_request(host: str, port: int, learner: dict, slug: str, status: str) -> bytes:
-    body = f"status={status}".encode()
-    return (
-        f"POST /roadmaps/llm/{slug}/status/ HTTP/1.1\r\n"
-        f"Host: {host}:{port}\r\n"
-        f"Cookie: sessionid={learner['session']}; csrftoken={learner['csrf']}\r\n"
-        f"X-CSRFToken: {learner['csrf']}\r\n"
-        "HX-Request: true\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    ).encode() + body
-
-
-async def toggle_load(base: str, learners: list[dict], targets: list[str], duration: int) -> dict:
-    host, port = urlsplit(base).hostname, urlsplit(base).port
-    latencies: list[float] = []
-    errors = 0
-    last_write: dict[tuple[int, str], str] = {}
-    deadline = time.monotonic() + duration
-
-    async def drive(learner: dict, rng: random.Random) -> None:
-        nonlocal errors
-        while time.monotonic() < deadline:
-            slug = rng.choice(targets)
-            status = rng.choice(STATUSES)
-            request = _toggle_request(host, port, learner, slug, status)
-            started = time.perf_counter()
-            try:
-                code = await asyncio.wait_for(_post(host, port, request), timeout=10)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                # A request that may or may not have been applied: its write is unknown.
-                errors += 1
-                last_write.pop((learner["user_id"], slug), None)
-                continue
-            latencies.append((time.perf_counter() - started) * 1000)
-            if code == 200:
-                last_write[(learner["user_id"], slug)] = status
-            else:
-                errors += 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(drive(learner, random.Random(i)) for i, learner in enumerate(learners)))
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
-        "errors": errors,
-        "requests": len(latencies),
-        "last_write": last_write,
+def toggle_load(
+    url: str, learners: list[dict], targets: list[str], duration: int, path: str
+) -> dict:
+    """wrk with a thread per learner: cheap enough that the generator does not steal the
+    server's CPU (a Python asyncio generator cost ~0.6 ms a request, a tenth of the toggle)."""
+    lua = TOGGLE_LUA % {
+        "learners": ", ".join(
+            f'{{{learner["user_id"]}, "{learner["session"]}", "{learner["csrf"]}"}}'
+            for learner in learners
+        ),
+        "targets": ", ".join(json.dumps(slug) for slug in targets),
+        "path": json.dumps(path),
     }
+    result, out = run_wrk(url, duration, len(learners), script=lua, threads=len(learners))
+    last_write: dict[tuple[int, str], str] = {}
+    for line in out.splitlines():
+        match = re.fullmatch(r"(write|unknown) (\d+) (\S+)(?: (\S+))?", line)
+        if match and match[1] == "write":
+            last_write[(int(match[2]), match[3])] = match[4]
+        elif match:
+            last_write.pop((int(match[2]), match[3]), None)
+    result["last_write"] = last_write
+    result["checked"] = len(last_write)
+    return result
 
 
 def lost_updates(last_write: dict[tuple[int, str], str]) -> list[str]:
@@ -244,6 +284,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/roadmap_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--only",
+        choices=["trivial", "anonymous", "signed-in", "dashboard", "toggle", "floor"],
+        action="append",
+        help="run just these scenarios (repeatable; the trivial view always runs as the ceiling)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
@@ -268,32 +314,39 @@ def main() -> int:
     manage(env, "collectstatic", "--no-input", "-v", "0")
     data = prepare(env, learners=args.connections)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = ROOT / "bench" / "results" / "gunicorn-load.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    server = start_gunicorn(env, port, log_path)
     results: dict[str, dict] = {}
-    try:
+    lost: dict[str, list[str]] = {}
+    only = set(args.only or ["anonymous", "signed-in", "dashboard", "toggle", "floor"])
+    only.add("trivial")
+    with serving(env, "gunicorn-load.log") as base:
         session_cookies = [f"sessionid={c['session']}" for c in data["cookies"]]
         scenarios = [
-            ("trivial view (/healthz/live)", f"{base}/healthz/live", None),
-            ("roadmap page, anonymous", f"{base}/roadmaps/llm/", None),
-            ("roadmap page, signed in", f"{base}/roadmaps/llm/", session_cookies),
-            ("dashboard", f"{base}/", session_cookies),
+            ("trivial", "trivial view (/healthz/live)", f"{base}/healthz/live", None),
+            ("anonymous", "roadmap page, anonymous", f"{base}/roadmaps/llm/", None),
+            ("signed-in", "roadmap page, signed in", f"{base}/roadmaps/llm/", session_cookies),
+            ("dashboard", "dashboard", f"{base}/", session_cookies),
         ]
-        for name, url, cookies in scenarios:
+        for key, name, url, cookies in scenarios:
+            if key in only:
+                print(f"running {name}…", flush=True)
+                script = WRK_LUA % ", ".join(json.dumps(c) for c in cookies) if cookies else None
+                results[name], _ = run_wrk(url, args.duration, args.connections, script=script)
+        if "toggle" in only:
+            name = "status toggle (htmx POST)"
             print(f"running {name}…", flush=True)
-            results[name] = run_wrk(url, args.duration, args.connections, cookies)
-        print("running status toggle…", flush=True)
-        toggle = asyncio.run(toggle_load(base, data["cookies"], data["targets"], args.duration))
-        last_write = toggle.pop("last_write")
-        results["status toggle (htmx POST)"] = toggle
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            path = "/roadmaps/llm/%s/status/"
+            results[name] = toggle_load(base, data["cookies"], data["targets"], args.duration, path)
+            lost[name] = lost_updates(results[name].pop("last_write"))
+    if "floor" in only:
+        # A second server whose URLconf adds the floor view (bench/floor_urls.py).
+        floor_env = {**env, "DJANGO_SETTINGS_MODULE": "floor_settings"}
+        with serving(floor_env, "gunicorn-floor.log") as base:
+            name = "toggle floor (auth + 1 UPDATE)"
+            print(f"running {name}…", flush=True)
+            path = "/bench/floor/%s/"
+            results[name] = toggle_load(base, data["cookies"], data["targets"], args.duration, path)
+            lost[name] = lost_updates(results[name].pop("last_write"))
 
-    lost = lost_updates(last_write)
     ceiling = results["trivial view (/healthz/live)"]["rps"]
     header = ("scenario", "req/s", "% of trivial", "p50 ms", "p99 ms", "errors")
     print("\n{:32} {:>8} {:>13} {:>8} {:>8} {:>7}".format(*header))
@@ -301,13 +354,15 @@ def main() -> int:
         share = 100 * r["rps"] / ceiling
         row = (name, r["rps"], share, r["p50_ms"], r["p99_ms"], r["errors"])
         print("{:32} {:8.0f} {:12.0f}% {:8.1f} {:8.1f} {:7}".format(*row))
-    print(f"\nlost updates: {len(lost)} of {len(last_write)} learner×item pairs written")
-    for line in lost[:10]:
-        print("  ", line)
+    for name, lines in lost.items():
+        print(f"\n{name}: {len(lines)} lost updates of {results[name]['checked']} pairs checked")
+        for line in lines[:10]:
+            print("  ", line)
     out = ROOT / "bench" / "results" / "load.json"
-    out.write_text(json.dumps({"results": results, "lost_updates": len(lost)}, indent=2))
+    lost_counts = {name: len(lines) for name, lines in lost.items()}
+    out.write_text(json.dumps({"results": results, "lost_updates": lost_counts}, indent=2))
     print(f"written to {out.relative_to(ROOT)}")
-    failed = lost or any(r["errors"] for r in results.values())
+    failed = any(lost.values()) or any(r["errors"] for r in results.values())
     return 1 if failed else 0
 
 
