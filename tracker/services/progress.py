@@ -14,20 +14,26 @@ _http_url = URLValidator(schemes=["http", "https"])
 def _locked_progress(*, learner: User, item: Item) -> Progress:
     """The learner's one row for the item, created if missing and locked until commit.
 
-    INSERT ... ON CONFLICT DO NOTHING never fails when two requests race to create the row (the
-    loser waits for the winner's commit, then does nothing), and SELECT ... FOR UPDATE then
-    serialises the writers, so each sees the other's committed status.
+    The row exists for nearly every click after the first, so it is locked straight away.
+    When it is missing, INSERT ... ON CONFLICT DO NOTHING never fails when two requests race
+    to create it (the loser waits for the winner's commit, then does nothing), and SELECT ...
+    FOR UPDATE then serialises the writers, so each sees the other's committed status.
     """
-    Progress.objects.bulk_create([Progress(learner=learner, item=item)], ignore_conflicts=True)
-    return Progress.objects.select_for_update().get(learner=learner, item=item)
+    locked = Progress.objects.select_for_update()
+    try:
+        return locked.get(learner=learner, item=item)
+    except Progress.DoesNotExist:
+        Progress.objects.bulk_create([Progress(learner=learner, item=item)], ignore_conflicts=True)
+        return locked.get(learner=learner, item=item)
 
 
 @transaction.atomic
 def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "") -> Progress:
     """Set the learner's status on an item and record the change with its time.
 
-    Costs four queries: insert-if-missing, lock, update, event. A repeated click with the same
-    status records no event; a changed skip reason alone is saved without one.
+    Costs three queries on an existing row (lock, update, event) and two more on the first
+    click (insert, lock again). A repeated click with the same status records no event; a
+    changed skip reason alone is saved without one.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
