@@ -13,6 +13,8 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     section = SectionFactory(roadmap__slug="llm", roadmap__title="LLM Roadmap", title="Basics")
     items = [ItemFactory(section=section, title=f"Concept {n}", order=n) for n in range(4)]
+    later = SectionFactory(roadmap=section.roadmap, title="Later", order=section.order + 1)
+    ItemFactory(section=later, title="Capstone")
     page = browser_page
 
     page.goto("/accounts/signup/")
@@ -24,6 +26,8 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
 
     page.goto("/roadmaps/llm/")
     page.evaluate("window.__marker = 42")
+    by_section = page.locator("details.progress-sections")
+    by_section.get_by_text("By section").click()
     for item in items[:3]:
         row = page.locator(f"#item-{item.id}")
         row.get_by_role("button", name="Done").click()
@@ -32,7 +36,11 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
         # Keyboard users keep their place: focus returns to the button in the new row.
         assert page.evaluate("document.activeElement.id") == f"status-{item.id}-done"
     summary = page.locator("#progress-summary")
-    assert "3 done · 4 in all" in summary.inner_text().replace("\n", " ")
+    assert "3 done · 5 in all" in summary.inner_text().replace("\n", " ")
+    # Only the changed bars were swapped: the opened "By section" stayed open and its bars
+    # are current.
+    assert by_section.evaluate("details => details.open")
+    assert "3 done · 4 in all" in by_section.inner_text().replace("\n", " ")
     assert page.evaluate("window.__marker") == 42, "the page reloaded"
     untouched = page.locator(f"#item-{items[3].id}")
     assert untouched.locator('button[value="not_started"]').get_attribute("aria-pressed") == "true"

@@ -197,11 +197,32 @@ def test_htmx_status_change_returns_only_the_row_and_the_progress_bars(
     assert "<html" not in html and "<body" not in html
     assert html.lstrip().startswith(f'<li id="item-{item.id}"')
     assert 'value="done" aria-pressed="true"' in html
-    assert 'id="progress-summary"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="progress-overall" hx-swap-oob="true"' in html
+    assert "progress-section-" not in html  # one section: the summary has no section bars
     assert "1 done · 1 in all" in html
     # The re-rendered forms still send no-JS users back to the roadmap page.
     assert 'name="next" value="/roadmaps/llm/"' in html
     assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
+
+
+def test_htmx_status_change_resends_the_overall_bar_and_only_its_own_sections_bar(
+    learner_client, learner, item
+):
+    other_section = SectionFactory(roadmap=item.roadmap, order=item.section.order + 1)
+    ItemFactory(section=other_section)
+    set_status(learner=learner, item=ItemFactory(section=item.section), status=Status.SKIPPED)
+
+    response = learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    # The summary's <details> is not re-sent, so a learner who opened it keeps it open.
+    assert "progress-summary" not in html and "progress-sections" not in html
+    assert html.count('hx-swap-oob="true"') == 2
+    overall = html[html.index('id="progress-overall"') :]
+    assert "1 done · 1 skipped · 3 in all" in " ".join(overall.split())
+    own = html[html.index(f'id="progress-section-{item.section_id}"') :]
+    assert "1 done · 1 skipped · 2 in all" in " ".join(own.split())
+    assert f"progress-section-{other_section.id}" not in html
 
 
 def test_htmx_status_change_from_the_item_page_returns_its_status_block(learner_client, item):

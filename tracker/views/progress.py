@@ -40,27 +40,28 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
 
 
 def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place: str) -> str:
-    """The changed item's row and the progress bars (out of band), or on the item page just
+    """The changed item's row and the bars it moved (out of band), or on the item page just
     its status block: that page has no bars."""
     item = row.item
-    context = {
-        "item": item,
-        "roadmap": item.roadmap,
-        "status_place": place,
-        "status_next": request.POST.get("next", ""),
-    }
     if place == ITEM_PAGE:
+        context = {
+            "item": item,
+            "roadmap": item.roadmap,
+            "status_place": place,
+            "status_next": request.POST.get("next", ""),
+        }
         return render_to_string(
             "tracker/partials/_item_status.html#item-status", context, request=request
         )
-    # The row comes from parts cached per content version; only the bars are rendered.
+    # The row comes from parts cached per content version; only the two bars are rendered.
     html = learner_roadmap.row_html(request, row, item.my_progress)
-    html = personalize(html, request, path=context["status_next"] or request.get_full_path())
-    counts = progress_stats.roadmap_progress(request.user, item.roadmap, row.layout)
+    html = personalize(html, request, path=request.POST.get("next") or request.get_full_path())
+    progress = progress_stats.roadmap_progress(request.user, item.roadmap, row.layout)
+    # The summary shows per-section bars only when there is more than one section.
+    sections = progress.sections if len(progress.sections) > 1 else []
+    section = next((s for s in sections if s.id == item.section_id), None)
     bars = render_to_string(
-        "tracker/partials/_progress_summary.html",
-        {**context, "oob": True, "known_progress": counts},
-        request=request,
+        "tracker/partials/_progress_bars_oob.html", {"progress": progress, "section": section}
     )
     return html + bars
 
