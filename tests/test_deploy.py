@@ -119,6 +119,20 @@ def test_settings_refuse_to_start_without_secret_key_unless_debug():
     assert "SECRET_KEY is required" in result.stderr
 
 
+def test_the_wsgi_app_loads_every_view_before_its_first_request():
+    # Otherwise each gunicorn worker's first visitor waits while the URLconf imports the views.
+    script = (
+        "import sys, roadmap_site.wsgi; "
+        "print('tracker.views.progress' in sys.modules, 'roadmap_site.urls' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=production_env(), capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    # The last line: logging (JSON on stdout) may come first.
+    assert result.stdout.splitlines()[-1] == "True True"
+
+
 def test_logs_are_one_json_object_per_line():
     env = production_env()
     script = "import logging; logging.getLogger('tracker.test').warning('disk %s', 'full')"
