@@ -17,6 +17,7 @@ from tests.factories import (
 )
 from tracker import cohort_stats
 from tracker.models import Cohort, Membership, Progress, ProgressEvent, Status, User
+from tracker.services.follows import follow_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -342,6 +343,33 @@ def test_learner_page_shows_statuses_and_plan(small_cohort, mentor_client):
     assert "40%" in page and "(2 of 5 items)" in page
     assert '<span class="status status-skipped">Skipped</span>' in page
     assert "Plan status:" in page
+
+
+def test_learner_page_projects_the_finish_of_the_cohorts_roadmap_not_the_whole_plan(
+    frozen, mentor, mentor_client
+):
+    # Dee follows the cohort's small roadmap (6 h) first and a big one (60 h) after it, at
+    # 10 h a week from Wednesday 18 Nov: the small one is due Friday 20 Nov, the whole plan
+    # only on 1 Jan.
+    small = RoadmapFactory(slug="small", title="Small roadmap")
+    ItemFactory(section=SectionFactory(roadmap=small), effort_hours=6)
+    big = RoadmapFactory(slug="big", title="Big roadmap")
+    ItemFactory.create_batch(6, section=SectionFactory(roadmap=big), effort_hours=10)
+    dee = UserFactory(display_name="Dee", weekly_hours=10)
+    follow_roadmap(learner=dee, roadmap=small)
+    follow_roadmap(learner=dee, roadmap=big)
+    cohort = Cohort.objects.create(name="Small cohort", roadmap=small)
+    cohort.mentors.add(mentor)
+    Membership.objects.create(cohort=cohort, learner=dee, joined_at=ago(days=1))
+
+    page = mentor_client.get(f"/cohorts/{cohort.pk}/learners/{dee.pk}/").content.decode()
+
+    assert "Small roadmap projected to be finished by 20 Nov 2026" in page
+    assert "1 Jan 2027" not in page
+    # Dee's own plan still runs to the end of everything she follows.
+    dee_client = Client()
+    dee_client.force_login(dee)
+    assert "1 January 2027" in dee_client.get("/plan/").content.decode()
 
 
 # ---- CSV export ------------------------------------------------------------------------------

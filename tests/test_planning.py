@@ -12,6 +12,7 @@ from tracker.planning import (
     NOT_STARTED,
     SKIPPED,
     PlanItem,
+    finish_of,
     make_plan,
     study_order,
     week_start,
@@ -35,6 +36,19 @@ def test_hundred_hours_at_ten_a_week_takes_ten_weeks():
     assert all(week.hours == 10 for week in plan.weeks)
     # The last hour falls on the tenth week's Sunday.
     assert plan.projected_finish == MONDAY + timedelta(weeks=9, days=6)
+
+
+def test_finish_of_a_subset_is_when_its_last_item_is_due():
+    # 6 h, then 60 h, at 10 h a week from a Monday: the first item is due on Friday (6 of the
+    # week's 10 hours), the whole plan in the seventh week.
+    plan = make_plan(items_of(6, 60), weekly_hours=10, today=MONDAY)
+    assert finish_of(plan, {1}, today=MONDAY) == MONDAY + timedelta(days=4)
+    assert finish_of(plan, {1, 2}, today=MONDAY) == plan.projected_finish
+    assert plan.projected_finish == MONDAY + timedelta(weeks=6, days=4)
+    assert finish_of(plan, {99}, today=MONDAY) is None  # not in the plan
+    # Never before today.
+    thursday = MONDAY + timedelta(days=3)
+    assert finish_of(plan, {1}, today=thursday + timedelta(days=2)) == thursday + timedelta(days=2)
 
 
 def test_an_item_larger_than_the_budget_is_split_and_shows_it_continues():
@@ -260,6 +274,10 @@ def test_plan_invariants(items, weekly_hours, today, target_offset):
     if plan.weeks:
         assert plan.weeks[-1].start <= plan.projected_finish <= plan.weeks[-1].end
         assert plan.projected_finish >= today
+        # Finishing every planned item is finishing the plan; a subset never finishes later.
+        assert finish_of(plan, planned_ids, today=today) == plan.projected_finish
+        some = set(sorted(planned_ids)[::2])
+        assert finish_of(plan, some, today=today) <= plan.projected_finish
     else:
         assert plan.projected_finish is None
 

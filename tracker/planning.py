@@ -31,6 +31,7 @@ from __future__ import annotations
 import heapq
 import math
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -175,6 +176,23 @@ def _finish_date(first_monday: date, total: int, weekly_hours: int, today: date)
     day_in_week = math.ceil(7 * last_week_hours / weekly_hours) - 1
     finish = first_monday + timedelta(days=7 * (weeks - 1) + day_in_week)
     return max(finish, today)
+
+
+def finish_of(plan: Plan, item_ids: Collection[int], *, today: date) -> date | None:
+    """The day `plan` is due to finish the last of `item_ids` (None: it plans none of them).
+
+    Days are counted as `projected_finish` counts them, so for every planned item this is the
+    plan's own projected finish; for a subset, such as one roadmap of several, it can be earlier.
+    """
+    finish = None
+    for week in plan.weeks:
+        used = 0
+        for entry in week.entries:
+            used += entry.hours
+            if entry.item_id in item_ids and not entry.continues_next:
+                day_in_week = math.ceil(7 * used / plan.weekly_hours) - 1
+                finish = week.start + timedelta(days=day_in_week)
+    return max(finish, today) if finish else None
 
 
 def _target_status(

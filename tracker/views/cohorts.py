@@ -8,7 +8,7 @@ Access rules, one helper each:
 """
 
 import csv
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker import cohort_stats
+from tracker import cohort_stats, planning
 from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
 from tracker.models import Cohort, Item, Membership, Status, User
 from tracker.services import cohorts as services
@@ -346,22 +346,29 @@ def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRe
         "learner": membership.learner,
         "detail": detail,
         "plan_label": cohort_stats.PLAN_LABELS.get(plan_status, cohort_stats.UNKNOWN),
-        "plan": _cohort_plan(_plan_view(membership.learner, now), detail),
+        "plan": _cohort_plan(_plan_view(membership.learner, now), detail, now),
     }
     return render(request, "tracker/cohort_learner.html", context)
 
 
-def _cohort_plan(plan, detail: cohort_stats.LearnerDetail) -> dict | None:
+def _cohort_plan(plan, detail: cohort_stats.LearnerDetail, now: datetime) -> dict | None:
     """The learner's plan cut down to the cohort's roadmap: the plan covers every roadmap
-    they follow, and the join page promises mentors never see the others' progress."""
+    they follow, and the join page promises mentors never see the others' progress. So the
+    finish date is this roadmap's, not the whole plan's."""
     if plan is None:
         return None
     ours = {entry["item"].id for section in detail.sections for entry in section["entries"]}
     next_week = plan.upcoming.weeks[0] if plan.upcoming.weeks else None
+    this_week = [row for row in plan.this_week if row.item_id in ours]
+    today = planning.local_date(now, plan.learner.time_zone)
+    finish = planning.finish_of(plan.upcoming, ours, today=today)
+    if finish is None and any(not r.done and r.status != Status.SKIPPED for r in this_week):
+        # Only this week's fixed items are left: they are planned to be done by Sunday.
+        finish = max(plan.week_start + timedelta(days=6), today)
     return {
-        "projected_finish": plan.projected_finish,
+        "projected_finish": finish,
         "week_start": plan.week_start,
-        "this_week": [row for row in plan.this_week if row.item_id in ours],
+        "this_week": this_week,
         "next_week_start": next_week.start if next_week else None,
         "next_week": [e for e in next_week.entries if e.item_id in ours] if next_week else [],
     }
