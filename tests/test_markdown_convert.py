@@ -424,7 +424,12 @@ def test_reviewed_content_files_keep_the_converted_items_and_every_url(slug):
     assert item_rows(data) == item_rows(converted)
     assert [i["slug"] for i in items_of(data)] == [i["slug"] for i in items_of(converted)]
     assert set(document_urls(text)) <= set(iter_urls(data))
-    assert "reviewed by hand" in (ROOT / "content" / f"{slug}.yaml").read_text(encoding="utf-8")
+    written = (ROOT / "content" / f"{slug}.yaml").read_text(encoding="utf-8")
+    assert "reviewed by hand" in written
+    # The study plan runs on these estimates: none is left at the converter's default, and
+    # each says what it covers.
+    assert "not yet reviewed" not in written
+    assert all(item.get("effort_note") for item in items_of(data))
 
 
 # ---- robustness -------------------------------------------------------------------------------
