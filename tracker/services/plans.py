@@ -388,6 +388,21 @@ def _rows(entries: list[dict], items: dict[int, Item], progress: dict[int, Progr
     return rows
 
 
+def _still_open(row: EntryRow) -> bool:
+    return not row.done and row.status != Status.SKIPPED
+
+
+def finish_of_items(view: PlanView, item_ids: Iterable[int], *, today: date) -> date | None:
+    """When the learner's plan is due to finish `item_ids` (one roadmap of several, say): as
+    `projected_finish` is worked out for the whole plan, but for these items only."""
+    item_ids = set(item_ids)
+    finish = planning.finish_of(view.upcoming, item_ids, today=today)
+    if finish is None and any(_still_open(r) for r in view.this_week if r.item_id in item_ids):
+        # Only this week's unfinished items are left: they are planned to be done by Sunday.
+        finish = max(view.week_start + timedelta(days=6), today)
+    return finish
+
+
 def _finish(upcoming: planning.Plan, week_end: date, this_week_open: bool, today: date):
     if not upcoming.is_empty or not this_week_open:
         return upcoming.projected_finish
@@ -482,7 +497,7 @@ def plan_view(*, learner: User, now: datetime | None = None, save: bool = True) 
         )
     past.reverse()  # most recent first
 
-    this_week_open = any(not row.done and row.status != Status.SKIPPED for row in this_week)
+    this_week_open = any(_still_open(row) for row in this_week)
     finish = _finish(upcoming, start + timedelta(days=6), this_week_open, today)
     target = _target(learner, inputs, finish, now, today)
     finished = [

@@ -8,7 +8,7 @@ Access rules, one helper each:
 """
 
 import csv
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -359,16 +359,13 @@ def _cohort_plan(plan, detail: cohort_stats.LearnerDetail, now: datetime) -> dic
         return None
     ours = {entry["item"].id for section in detail.sections for entry in section["entries"]}
     next_week = plan.upcoming.weeks[0] if plan.upcoming.weeks else None
-    this_week = [row for row in plan.this_week if row.item_id in ours]
+    from tracker.services.plans import finish_of_items  # present whenever `plan` is
+
     today = planning.local_date(now, plan.learner.time_zone)
-    finish = planning.finish_of(plan.upcoming, ours, today=today)
-    if finish is None and any(not r.done and r.status != Status.SKIPPED for r in this_week):
-        # Only this week's fixed items are left: they are planned to be done by Sunday.
-        finish = max(plan.week_start + timedelta(days=6), today)
     return {
-        "projected_finish": finish,
+        "projected_finish": finish_of_items(plan, ours, today=today),
         "week_start": plan.week_start,
-        "this_week": this_week,
+        "this_week": [row for row in plan.this_week if row.item_id in ours],
         "next_week_start": next_week.start if next_week else None,
         "next_week": [e for e in next_week.entries if e.item_id in ours] if next_week else [],
     }
