@@ -36,9 +36,12 @@ from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from tracker.content_io import RESERVED_ITEM_SLUGS, default_resource_key
-
-LEVELS = ("beginner", "intermediate", "advanced")
+from tracker.content_io.schema import (
+    DEFAULT_ITEM_KIND,
+    LEVELS,
+    RESERVED_ITEM_SLUGS,
+    default_resource_key,
+)
 
 # Hours per item kind and level when the document says nothing about effort. Topics are
 # refreshers of roughly equal size whatever their place; an item with no level counts as
@@ -50,12 +53,7 @@ DEFAULT_EFFORT: dict[str, dict[str, int]] = {
     "project": {"beginner": 10, "intermediate": 16, "advanced": 24},
 }
 
-SECTION_ITEM_KIND = {
-    "prerequisites": "topic",
-    "level": "concept",
-    "techniques": "technique",
-    "projects": "project",
-}
+SECTION_ITEM_KIND = DEFAULT_ITEM_KIND
 
 # Mojibake that ftfy cannot repair because cp1252 has no character for one of the bytes, so
 # the byte was lost: ❗ (E2 9D 97) survives as "â—" and ⭐ (E2 AD 90) as a lone "â".
