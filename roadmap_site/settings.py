@@ -297,14 +297,15 @@ LOGGING = {
         },
         "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
     },
+    # stderr, never stdout: a command's stdout is its data (`export_roadmap llm > file`).
     "handlers": {
-        "stdout": {
+        "stderr": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stderr",
             "formatter": os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json"),
         }
     },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
