@@ -133,11 +133,15 @@ def test_the_wsgi_app_loads_every_view_before_its_first_request():
     assert result.stdout.splitlines()[-1] == "True True"
 
 
-def test_logs_are_one_json_object_per_line():
+def test_logs_are_one_json_object_per_line_on_stderr_and_keep_stdout_for_data():
     env = production_env()
-    script = "import logging; logging.getLogger('tracker.test').warning('disk %s', 'full')"
+    script = (
+        "import logging; logging.getLogger('tracker.test').warning('disk %s', 'full'); "
+        "print('the data')"
+    )
     result = _manage("shell", "-v", "0", "-c", script, env=env)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert result.stdout == "the data\n"
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
     mine = [r for r in records if r.get("logger") == "tracker.test"]
     assert mine and mine[0]["message"] == "disk full" and mine[0]["level"] == "WARNING"
