@@ -11,6 +11,7 @@ from tracker.markdown_convert.document import (
     append_markdown,
     block_name,
     line_of,
+    new_section,
     split_at_headings,
 )
 from tracker.markdown_convert.inline import (
@@ -39,32 +40,25 @@ from tracker.markdown_convert.text import SEPARATOR, concept_group, heading_key,
 
 
 def level_section(doc: Document, part: Block) -> dict[str, Any]:
-    section: dict[str, Any] = {
-        "slug": "",
-        "kind": "level",
-        "level": level_of(part.title),
-        "title": part.title,
-    }
-    resources: list[dict] = []
-    items: list[dict] = []
+    # Items and resources are added as the blocks are read; the finishing pass drops empty
+    # lists (a level keeps its `items`).
+    section: dict[str, Any] = new_section("level", part)
+    section.update(level=level_of(part.title), resources=[], items=[])
     head, subs = split_at_headings(part.blocks, 6)
-    level_blocks(doc, section, head, None, items, resources, top=True)
+    level_blocks(doc, section, head, None, top=True)
     for sub in subs:
-        level_subsection(doc, section, sub, items, resources)
-    if resources:
-        section["resources"] = resources
-    section["items"] = items
+        level_subsection(doc, section, sub)
     return section
 
 
-def level_subsection(doc: Document, section, sub: Block, items, resources) -> None:
+def level_subsection(doc: Document, section, sub: Block) -> None:
     key = heading_key(sub.title)
     if key.startswith(("highly recommended", "recommended")) or "must read" in key:
-        highly_recommended(doc, section, sub.blocks, resources)
+        highly_recommended(doc, section, sub.blocks, tables=True)
     elif "concept" in key or "topics" in key or "key ideas" in key:
-        level_blocks(doc, section, sub.blocks, concept_group(sub.title), items, resources)
+        level_blocks(doc, section, sub.blocks, concept_group(sub.title))
     elif any(n.type == "table" for n in sub.blocks) and "resource" in key:
-        level_blocks(doc, section, sub.blocks, None, items, resources)
+        level_blocks(doc, section, sub.blocks, None)
     else:
         doc.warn(sub.heading, f"subsection {sub.title!r} is not a roadmap part")
         append_markdown(section, "body", doc.source(sub.heading))
@@ -73,14 +67,15 @@ def level_subsection(doc: Document, section, sub: Block, items, resources) -> No
                 append_markdown(section, "body", doc.source(node))
 
 
-def level_blocks(doc: Document, section, blocks, group, items, resources, *, top=False) -> None:
+def level_blocks(doc: Document, section, blocks, group, *, top=False) -> None:
     """Concept lists, tables and quotes; `top` is the part before any subheading, where a
     first paragraph introduces the level rather than listing concepts."""
+    items = section["items"]
     for node in blocks:
         if node.type == "hr":
             continue
         if node.type == "table":
-            level_table(doc, section, node, resources)
+            level_table(doc, section, node)
         elif node.type == "blockquote":
             append_markdown(section, "callout", doc.block_markdown(node))
         elif node.type in LISTS:
@@ -147,7 +142,7 @@ def concepts_from_line_list(paragraph: SyntaxTreeNode, group) -> list[dict[str, 
     return concepts
 
 
-def level_table(doc: Document, section, table: SyntaxTreeNode, resources: list) -> None:
+def level_table(doc: Document, section, table: SyntaxTreeNode) -> None:
     """Each row's resources join the section's, with the row's number and level."""
     headers, rows = table_cells(table)
     if section.get("table_headers") and section["table_headers"] != headers:
@@ -160,12 +155,13 @@ def level_table(doc: Document, section, table: SyntaxTreeNode, resources: list) 
         row, level = row_facts(doc, cells, meanings, number, row_node)
         # A level equal to the section's is the default, so it is not written.
         differs = level if level and level != section["level"] else None
-        resources.extend(row_resources(cells, meanings, row, level=differs))
+        section["resources"].extend(row_resources(cells, meanings, row, level=differs))
 
 
-def highly_recommended(doc: Document, section, blocks, resources=None) -> None:
-    """ "Highly Recommended" lists: in a level they join its resources, else the section's."""
-    target = resources if resources is not None else section.setdefault("resources", [])
+def highly_recommended(doc: Document, section, blocks, *, tables: bool = False) -> None:
+    """ "Highly Recommended" lists, as the section's resources; `tables` in a level, where a
+    table of resources reads as the level's own."""
+    target = section.setdefault("resources", [])
     for node in blocks:
         if node.type == "hr":
             continue
@@ -176,7 +172,7 @@ def highly_recommended(doc: Document, section, blocks, resources=None) -> None:
             target.extend(recommended_resources(inline_children(node)))
         elif node.type == "blockquote":
             append_markdown(section, "callout", doc.block_markdown(node))
-        elif node.type == "table" and resources is not None:
-            level_table(doc, section, node, resources)
+        elif node.type == "table" and tables:
+            level_table(doc, section, node)
         else:
             doc.keep_as_text(section, node, "text among the highly recommended resources")

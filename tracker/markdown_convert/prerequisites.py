@@ -28,34 +28,31 @@ from tracker.markdown_convert.text import SEPARATOR, split_title_note, url_title
 
 
 def prerequisites_section(doc: Document, part: Block) -> dict[str, Any]:
+    # Filled as the blocks are read; the finishing pass drops an empty `resources`.
     section = new_section("prerequisites", part)
-    items: list[dict] = []
-    resources: list[dict] = []
+    section.update(resources=[], items=[])
     for group, blocks in groups(part):
         for node in blocks:
             if node.type == "hr":
                 continue
             if node.type in LISTS:
                 for li in node.children:
-                    prerequisite_group(doc, li, group, items, resources, section)
-            elif node.type == "paragraph" and not items and group is None:
+                    prerequisite_group(doc, section, li, group)
+            elif node.type == "paragraph" and not section["items"] and group is None:
                 append_markdown(section, "body", doc.block_markdown(node))
             else:
                 doc.keep_as_text(section, node, "text among the prerequisites")
-    if resources:
-        section["resources"] = resources
-    section["items"] = items
     return section
 
 
-def prerequisite_group(doc: Document, li, group, items, resources, section) -> None:
+def prerequisite_group(doc: Document, section, li, group: str | None) -> None:
     """A bullet: one topic, or a "**Group**" whose topics follow on its line or below it."""
     lines = list_item_lines(li)
     nested = [c for c in li.children if c.type in LISTS]
     first = lines[0] if lines else []
     strong = strong_text(first)
     if not nested and strong is None:
-        prerequisite_item(doc, li, group, items, resources, section)
+        prerequisite_item(doc, section, li, group)
         return
     # "**Group**" with sub-bullets, or "**Group**: a, [b](url), c" on one line.
     name = (strong or plain_text(first)).strip(SEPARATOR)
@@ -64,15 +61,15 @@ def prerequisite_group(doc: Document, li, group, items, resources, section) -> N
         for entry in split_inline_commas(first[start:]):
             found = topic_from_nodes(entry, name, li)
             if found is not None:
-                items.append(found)
+                section["items"].append(found)
     for line in lines[1:]:
-        extra_line(doc, line, name, None, resources, section, li)
+        extra_line(doc, section, line, name, None, li)
     for lst in nested:
         for sub in lst.children:
-            prerequisite_item(doc, sub, name, items, resources, section)
+            prerequisite_item(doc, section, sub, name)
 
 
-def prerequisite_item(doc: Document, li, group, items, resources, section) -> None:
+def prerequisite_item(doc: Document, section, li, group: str | None) -> None:
     lines = list_item_lines(li)
     if not lines:
         return
@@ -80,18 +77,18 @@ def prerequisite_item(doc: Document, li, group, items, resources, section) -> No
     if item is None:
         doc.keep_as_text(section, li, "a prerequisite without a title")
         return
-    items.append(item)
+    section["items"].append(item)
     for line in lines[1:]:
-        extra_line(doc, line, group, item, resources, section, li)
+        extra_line(doc, section, line, group, item, li)
     for child in li.children:
         if child.type in (*LISTS, "blockquote", "fence"):
             append_markdown(item, "description", doc.source(child))
 
 
-def extra_line(doc: Document, line, group, item, resources, section, node) -> None:
-    """A topic's or group's second line: a pointer to reading, or more description."""
+def extra_line(doc: Document, section, line, group, item: dict | None, node) -> None:
+    """A topic's or group's later line: a pointer to reading, or more description."""
     if only_links(line):
-        resources.extend(pointer_resources(links_in(line), group))
+        section["resources"].extend(pointer_resources(links_in(line), group))
     elif item is not None:
         append_markdown(item, "description", to_markdown(line))
     else:
