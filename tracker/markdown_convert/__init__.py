@@ -3,7 +3,6 @@
 
 from tracker.markdown_convert.document import Conversion, ConversionWarning, RoadmapFormatError
 from tracker.markdown_convert.effort import DEFAULT_EFFORT
-from tracker.markdown_convert.text import normalize_text
 from tracker.markdown_convert.urls import document_urls, iter_urls
 from tracker.markdown_convert.walk import convert
 
@@ -15,5 +14,4 @@ __all__ = [
     "convert",
     "document_urls",
     "iter_urls",
-    "normalize_text",
 ]

@@ -36,7 +36,6 @@ class Block:
 
     heading: SyntaxTreeNode | None
     title: str
-    line: int
     blocks: list[SyntaxTreeNode]
 
 
@@ -74,7 +73,7 @@ def split_at_headings(
     for node in nodes:
         if node.type == "heading" and int(node.tag[1]) <= level and int(node.tag[1]) > 1:
             title = plain_text(inline_children(node))
-            parts.append(Block(node, title, line_of(node), []))
+            parts.append(Block(node, title, []))
         elif parts:
             parts[-1].blocks.append(node)
         else:

@@ -106,7 +106,8 @@ def concept(title: str, links: list[Link], group, node, description=None) -> dic
 
 
 def concept_from_list_item(doc: Document, li: SyntaxTreeNode, group) -> dict[str, Any] | None:
-    """A bullet: its link text or bold lead is the title; the rest describes it."""
+    """A bullet: its link text or bold lead is the title; the rest describes it (technique
+    bullets read the same way)."""
     lines = list_item_lines(li)
     if not lines:
         return None
