@@ -11,6 +11,7 @@ The seed and the examples live in shared/ beside the repository (CI clones the r
 next to a copy of shared/); ROADMAP_SHARED_DIR overrides that location.
 """
 
+import ast
 import os
 from io import StringIO
 from pathlib import Path
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.content_io import dump_yaml, validate_data, validate_file
+from tracker.content_io.schema import DEFAULT_ITEM_KIND
 from tracker.markdown_convert import (
     DEFAULT_EFFORT,
     RoadmapFormatError,
@@ -29,6 +31,7 @@ from tracker.markdown_convert import (
     document_urls,
     iter_urls,
 )
+from tracker.markdown_convert.walk import heading_kind
 from tracker.models import Item, Roadmap
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,8 +70,7 @@ def items_of(data: dict) -> list[dict]:
 
 
 def item_kind(section: dict, item: dict) -> str:
-    defaults = {"prerequisites": "topic", "level": "concept", "techniques": "technique"}
-    return item.get("kind") or defaults.get(section["kind"], "project")
+    return item.get("kind") or DEFAULT_ITEM_KIND[section["kind"]]
 
 
 def item_rows(data: dict) -> list[tuple]:
@@ -430,6 +432,44 @@ def test_reviewed_content_files_keep_the_converted_items_and_every_url(slug):
     # each says what it covers.
     assert "not yet reviewed" not in written
     assert all(item.get("effort_note") for item in items_of(data))
+
+
+# ---- headings and the converter's boundaries --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("📚 Table of Contents", None),
+        ("✅ Prerequisites", "prerequisites"),
+        ("Before you start", "prerequisites"),
+        ("🚀 Intermediate Level - Core Models", "level"),
+        ("Basics", "level"),
+        ("🛠️ Projects (Beginner → Advanced)", "projects"),
+        ("Career Tools", "careers"),
+        ("🎯 Learning Outcomes", "outcomes"),
+        ("Tools & Frameworks", "techniques"),
+        ("Key Techniques — Learning Resources", "techniques"),
+        ("Final Notes", "notes"),
+        ("Highly Recommended ⭐", "highly-recommended"),
+        ("❓ FAQ", "text"),
+    ],
+)
+def test_a_sections_heading_decides_how_it_is_read(heading, kind):
+    assert heading_kind(heading) == kind
+
+
+def test_the_converter_uses_only_the_schema_of_content_io_never_the_importer():
+    imported = set()
+    for path in (ROOT / "tracker" / "markdown_convert").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+
+    outside = {m for m in imported if m.startswith("tracker") and ".markdown_convert" not in m}
+    assert outside == {"tracker.content_io.schema"}
 
 
 # ---- robustness -------------------------------------------------------------------------------
