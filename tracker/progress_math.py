@@ -1,28 +1,19 @@
-"""Numbers about a learner's progress: counts, "next up", streaks and the chart.
+"""Progress maths over plain data: counts, "next up", streaks, weekly totals and the chart.
 
-The top half is pure functions over plain data, tested without a database. The bottom half
-(`load_*`) fetches that data in a fixed number of queries, however big the roadmap or the
-learner's history.
+No ORM: the selectors load the rows, these functions only count, so they are tested without a
+database (and with hypothesis).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, FilteredRelation, Q
+from tracker.planning import DONE, FINISHED, IN_PROGRESS, SKIPPED
 
-from tracker.content_cache import content_cached
-from tracker.models import Item, Progress, ProgressEvent, Status
-
-FINISHED = frozenset({Status.DONE, Status.SKIPPED})
 WEEK = timedelta(days=7)
-
-
-# --- pure functions ----------------------------------------------------------------------
 
 
 @dataclass
@@ -34,11 +25,11 @@ class Counts:
 
     def add(self, status: str | None) -> None:
         self.total += 1
-        if status == Status.DONE:
+        if status == DONE:
             self.done += 1
-        elif status == Status.SKIPPED:
+        elif status == SKIPPED:
             self.skipped += 1
-        elif status == Status.IN_PROGRESS:
+        elif status == IN_PROGRESS:
             self.in_progress += 1
 
     def __iadd__(self, other: Counts) -> Counts:
@@ -174,8 +165,8 @@ def weekly_totals(
         points.append(
             WeekPoint(
                 week=week,
-                done=statuses.count(Status.DONE),
-                skipped=statuses.count(Status.SKIPPED),
+                done=statuses.count(DONE),
+                skipped=statuses.count(SKIPPED),
             )
         )
         week += WEEK
@@ -254,73 +245,11 @@ def chart(
     )
 
 
-# --- loading -----------------------------------------------------------------------------
-
-
-def load_roadmap_progress(learner, roadmaps: Sequence) -> list[RoadmapProgress]:
-    """Per-section counts of active items for each roadmap, in one query."""
-    by_roadmap = {roadmap.id: RoadmapProgress(roadmap=roadmap) for roadmap in roadmaps}
-    if not by_roadmap:
-        return []
-    rows = (
-        Item.objects.active()
-        .filter(roadmap_id__in=by_roadmap)
-        .annotate(mine=FilteredRelation("progress", condition=Q(progress__learner=learner)))
-        .values("roadmap_id", "section_id", "section__title", "section__order")
-        .annotate(
-            total=Count("id"),
-            done=Count("id", filter=Q(mine__status=Status.DONE)),
-            skipped=Count("id", filter=Q(mine__status=Status.SKIPPED)),
-            in_progress=Count("id", filter=Q(mine__status=Status.IN_PROGRESS)),
-        )
-        .order_by("roadmap_id", "section__order", "section_id")
-    )
-    for row in rows:
-        by_roadmap[row["roadmap_id"]].sections.append(
-            SectionProgress(
-                id=row["section_id"],
-                title=row["section__title"],
-                counts=Counts(
-                    total=row["total"],
-                    done=row["done"],
-                    skipped=row["skipped"],
-                    in_progress=row["in_progress"],
-                ),
-            )
-        )
-    return list(by_roadmap.values())
-
-
 @dataclass(frozen=True)
 class SectionLayout:
     id: int
     title: str
     item_ids: tuple[int, ...]
-
-
-def section_layout(roadmap_id: int) -> list[SectionLayout]:
-    """The roadmap's active items by section, in the order of `load_roadmap_progress`.
-
-    Content only, so it is cached per content version: the bars of a roadmap page then cost
-    one narrow query for the learner's statuses, or none when the page has them already.
-    """
-
-    def load() -> list[SectionLayout]:
-        sections: dict[int, tuple[str, list[int]]] = {}
-        rows = (
-            Item.objects.active()
-            .filter(roadmap_id=roadmap_id)
-            .order_by("section__order", "section_id", "order", "id")
-            .values_list("section_id", "section__title", "id")
-        )
-        for section_id, title, item_id in rows:
-            sections.setdefault(section_id, (title, []))[1].append(item_id)
-        return [
-            SectionLayout(id=section_id, title=title, item_ids=tuple(ids))
-            for section_id, (title, ids) in sections.items()
-        ]
-
-    return content_cached(f"section-layout:{roadmap_id}", load)
 
 
 def roadmap_progress_from(
@@ -336,95 +265,8 @@ def roadmap_progress_from(
     return progress
 
 
-def roadmap_progress(
-    learner, roadmap, layout: Sequence[SectionLayout] | None = None
-) -> RoadmapProgress:
-    """The learner's counts for one roadmap, per section: the same as
-    `load_roadmap_progress(learner, [roadmap])[0]` in one narrow query. Pass the roadmap's
-    `section_layout` when you have it already."""
-    # All the learner's rows, unfiltered: rows of other roadmaps are simply not counted, and
-    # the query stays cheap to build on every status change.
-    rows = Progress.objects.filter(learner_id=learner.pk).values_list("item_id", "status")
-    if layout is None:
-        layout = section_layout(roadmap.id)
-    return roadmap_progress_from(roadmap, layout, dict(rows))
-
-
-@dataclass
-class Dashboard:
-    roadmaps: list[RoadmapProgress]
-    next_up: list[Item]
-    recent: list[ProgressEvent]
-    streak: int
-    weeks: list[WeekPoint]
-
-    @property
-    def counts(self) -> Counts:
-        total = Counts()
-        for roadmap in self.roadmaps:
-            total += roadmap.counts
-        return total
-
-
-def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5) -> Dashboard:
-    """Everything the dashboard shows, in seven queries whatever the sizes."""
-    tz = ZoneInfo(learner.time_zone)
-    position = {roadmap.id: index for index, roadmap in enumerate(roadmaps)}
-    # 1: the active items of the roadmaps, with their sections and roadmaps
-    items = sorted(
-        Item.objects.active().filter(roadmap_id__in=position).select_related("roadmap", "section"),
-        key=lambda item: (position[item.roadmap_id], item.order, item.id),
-    )
-    by_id = {item.id: item for item in items}
-    # 2: prerequisite links between them; an archived prerequisite no longer blocks anything
-    prerequisites = defaultdict(list)
-    for item_id, prerequisite_id in Item.prerequisites.through.objects.filter(
-        from_item_id__in=by_id, to_item__archived_at__isnull=True
-    ).values_list("from_item_id", "to_item_id"):
-        prerequisites[item_id].append(prerequisite_id)
-    # 3: the learner's progress rows
-    progress = {row.item_id: row for row in Progress.objects.for_learner(learner)}
-    statuses = {item_id: row.status for item_id, row in progress.items()}
-
-    sections: dict[int, RoadmapProgress] = {
-        roadmap.id: RoadmapProgress(roadmap=roadmap) for roadmap in roadmaps
-    }
-    current: dict[int, SectionProgress] = {}
-    for item in sorted(items, key=lambda i: (position[i.roadmap_id], i.section.order, i.order)):
-        section = current.get(item.section_id)
-        if section is None:
-            section = current[item.section_id] = SectionProgress(
-                id=item.section_id, title=item.section.title, counts=Counts()
-            )
-            sections[item.roadmap_id].sections.append(section)
-        section.counts.add(statuses.get(item.id))
-
-    chosen = next_up(
-        [NextItem(item.id, tuple(prerequisites[item.id])) for item in items], statuses, limit=limit
-    )
-    upcoming = []
-    for item_id in chosen:
-        item = by_id[item_id]
-        item.my_progress = progress.get(item_id)
-        upcoming.append(item)
-
-    # 4: every status change, narrow rows: the streak counts all of them, the chart only
-    # the items whose bars are shown so that its last point matches the overall bar.
-    events = list(
-        ProgressEvent.objects.filter(learner=learner).values_list("item_id", "status", "at")
-    )
-    done_at = [at for _, status, at in events if status == Status.DONE]
-    shown = [event for event in events if event[0] in by_id]
-    # 5: the latest few changes with their items
-    recent = list(
-        ProgressEvent.objects.filter(learner=learner)
-        .select_related("item__roadmap")
-        .order_by("-at", "-id")[:8]
-    )
-    return Dashboard(
-        roadmaps=list(sections.values()),
-        next_up=upcoming,
-        recent=recent,
-        streak=streak_weeks(done_at, tz=tz, now=now),
-        weeks=weekly_totals(shown, tz=tz, now=now),
-    )
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down: 99.6 % shows as 99, never as a misleading 100."""
+    if whole <= 0:
+        return 0
+    return part * 100 // whole
