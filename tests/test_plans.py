@@ -15,6 +15,7 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
+from tracker import ical
 from tracker.models import Progress, RoadmapFollow, Status, WeekPlan
 from tracker.planning import PlanState
 from tracker.selectors import plans as plan_reads
@@ -125,6 +126,16 @@ def test_items_left_undone_last_week_come_back_next_week(following, items, time_
     assert [row.title for row in view.this_week] == ["Topic 0", "Topic 1"]
     assert view.past[0].planned_hours == 8 and view.past[0].done_hours == 0
     assert view.past[0].adherence == 0
+
+
+def test_ensuring_this_weeks_snapshot_twice_saves_it_once(following, items):
+    first = plans.ensure_week_snapshot(learner=following)
+    done(following, items[0])
+    again = plans.ensure_week_snapshot(learner=following)
+    assert [s.pk for s in again] == [s.pk for s in first]
+    # The second call kept the week as it was planned: progress does not reshuffle it.
+    assert [e["item"] for e in again[0].entries] == [items[0].pk, items[1].pk]
+    assert WeekPlan.objects.filter(learner=following).count() == 1
 
 
 def test_replan_resets_only_the_signed_in_learners_week(
@@ -342,6 +353,27 @@ def test_the_calendar_feed_parses_back_with_one_event_per_week(
     assert "Topic 0 (4 h)" in str(first.get("description"))
     assert str(first.get("url")) == "https://roadmap.example.org/plan/"
     assert len({str(event.get("uid")) for event in events}) == len(events)
+
+
+def test_reading_the_calendar_feed_never_saves_a_snapshot(following, client):
+    response = client.get(f"/plan/calendar/{following.calendar_token}.ics")
+    # This week is planned on the fly; only /plan/ and the rollover save it.
+    assert "Topic 0 (4 h)" in response.content.decode()
+    assert not WeekPlan.objects.exists()
+
+
+def test_a_week_with_nothing_planned_gets_no_event_and_one_item_reads_singular():
+    row = ical.CalendarRow("Tokenizers", 3, False, True)
+    feed = ical.study_plan_calendar(
+        [ical.CalendarWeek(date(2026, 3, 2), []), ical.CalendarWeek(date(2026, 3, 9), [row])],
+        learner_id=7,
+        now=MONDAY,
+        plan_url="https://roadmap.example.org/plan/",
+    )
+    events = Calendar.from_ical(feed).walk("VEVENT")
+    assert [event.decoded("dtstart") for event in events] == [date(2026, 3, 9)]
+    assert str(events[0].get("summary")) == "Study plan: 3 h, 1 item"
+    assert "- Tokenizers (3 h, continues next week)" in str(events[0].get("description"))
 
 
 def test_a_regenerated_token_revokes_the_old_feed(following, learner_client, client):

@@ -56,6 +56,14 @@ class Counts:
         return round(100 * self.skipped / self.total) if self.total else 0
 
 
+def total_counts(parts: Iterable[Counts]) -> Counts:
+    """The sum of several counts (sections into a roadmap, roadmaps into the dashboard)."""
+    total = Counts()
+    for counts in parts:
+        total += counts
+    return total
+
+
 @dataclass
 class SectionProgress:
     id: int
@@ -70,10 +78,7 @@ class RoadmapProgress:
 
     @property
     def counts(self) -> Counts:
-        total = Counts()
-        for section in self.sections:
-            total += section.counts
-        return total
+        return total_counts(section.counts for section in self.sections)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tracker.progress_math import (
     next_up,
     roadmap_progress_from,
     streak_weeks,
+    total_counts,
     weekly_totals,
 )
 
@@ -109,10 +110,7 @@ class Dashboard:
 
     @property
     def counts(self) -> Counts:
-        total = Counts()
-        for roadmap in self.roadmaps:
-            total += roadmap.counts
-        return total
+        return total_counts(roadmap.counts for roadmap in self.roadmaps)
 
 
 def _prerequisite_ids(item_ids) -> dict[int, list[int]]:
