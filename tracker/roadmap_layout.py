@@ -2,7 +2,7 @@
 the way the source document does.
 
 No queries: every function works on rows already loaded (prefetched lists), so it is tested
-with plain objects. The content models are imported for their choices (labels), not queried.
+with plain objects.
 """
 
 from __future__ import annotations
@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.text import slugify
 
-from tracker.models.content import Item, Level, Resource, Roadmap, Section
+# The choices only, for labels and kinds: nothing here queries.
+from tracker.models.content import Level, Resource, Section
+
+if TYPE_CHECKING:
+    from tracker.models.content import Item, Roadmap
 
 TABLE_GROUP = "table"
 RECOMMENDED_GROUP = "highly-recommended"
