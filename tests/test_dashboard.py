@@ -1,4 +1,4 @@
-"""The dashboard at / and the numbers behind it (tracker/progress_stats.py)."""
+"""The dashboard at / and the numbers behind it (progress_math.py, selectors/progress.py)."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -9,9 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from tests.factories import ItemFactory, RoadmapFactory, SectionFactory
-from tracker import progress_stats
 from tracker.models import Item, ProgressEvent, Roadmap, RoadmapFollow, Status
-from tracker.progress_stats import (
+from tracker.progress_math import (
     NextItem,
     WeekPoint,
     chart,
@@ -20,6 +19,7 @@ from tracker.progress_stats import (
     week_start,
     weekly_totals,
 )
+from tracker.selectors.progress import load_dashboard
 from tracker.services.progress import set_status
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
@@ -287,7 +287,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(
 
 def test_load_dashboard_works_without_http(learner, roadmap):
     set_status(learner=learner, item=items_of(roadmap)["a"], status=Status.DONE)
-    dashboard = progress_stats.load_dashboard(learner, [roadmap], now=timezone.now())
+    dashboard = load_dashboard(learner, [roadmap], now=timezone.now())
     assert dashboard.counts.done == 1
     assert [item.slug for item in dashboard.next_up] == ["b", "c"]
     assert dashboard.streak == 1

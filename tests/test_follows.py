@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from tests.factories import ItemFactory, ProgressFactory, ResourceFactory, RoadmapFactory
 from tracker.models import Roadmap, RoadmapFollow, Status
-from tracker.selectors import followed_roadmaps, item_twins, with_done_counts
+from tracker.selectors.plans import plan_view
+from tracker.selectors.roadmaps import followed_roadmaps, item_twins, with_done_counts
 from tracker.services.follows import FollowError, follow_roadmap, move_follow, unfollow_roadmap
-from tracker.services.plans import plan_view
 
 
 @pytest.fixture
@@ -157,10 +157,10 @@ def test_the_study_plan_covers_followed_roadmaps_in_their_order(learner, roadmap
     llm, mlops, _ = roadmaps
     follow_roadmap(learner=learner, roadmap=llm)
     follow_roadmap(learner=learner, roadmap=mlops)
-    first = plan_view(learner=learner, save=False).upcoming.order
+    first = plan_view(learner=learner).upcoming.order
 
     move_follow(learner=learner, roadmap=mlops, direction="up")
-    second = plan_view(learner=learner, save=False).upcoming.order
+    second = plan_view(learner=learner).upcoming.order
 
     llm_ids = list(llm.items.order_by("order").values_list("id", flat=True))
     mlops_ids = list(mlops.items.order_by("order").values_list("id", flat=True))

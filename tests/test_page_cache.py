@@ -14,12 +14,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.builders import make_roadmap, row_of
 from tests.factories import RoadmapFactory, SectionFactory
 from tests.html_forms import form_data
-from tests.test_pages import make_roadmap, row_of
-from tracker import learner_roadmap, roadmap_pages
+from tracker import learner_roadmap, roadmap_layout
 from tracker.content_cache import CSRF_SENTINEL, PATH_SENTINEL, bump_content_version
 from tracker.models import Item, Progress, RoadmapFollow, Status
+from tracker.selectors.roadmaps import attach_progress, item_for_page, roadmap_for_page
 from tracker.services.follows import follow_roadmap
 from tracker.services.progress import save_note, set_status
 from tracker.views.roadmaps import _page_context
@@ -268,8 +269,8 @@ def test_the_assembled_page_equals_the_page_rendered_in_one_go(alice, learner, i
     skeleton = learner_roadmap.skeleton(request, "llm", _page_context)
     assembled = learner_roadmap.learner_body(request, skeleton)
 
-    roadmap = roadmap_pages.roadmap_for_page("llm")
-    roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), learner)
+    roadmap = roadmap_for_page("llm")
+    attach_progress(roadmap_layout.page_items(roadmap), learner)
     context = {
         **_page_context(roadmap),
         "csrf_token": CSRF_SENTINEL,
@@ -333,7 +334,7 @@ def test_the_toggles_row_from_parts_equals_the_row_rendered_in_one_go(learner, i
     for status, reason in [("done", ""), ("skipped", "seen it"), ("not_started", "")]:
         progress = set_status(learner=learner, item=item, status=status, skip_reason=reason)
         assembled = learner_roadmap.row_html(request, parts, progress)
-        fresh = roadmap_pages.item_for_page("llm", item.slug)
+        fresh = item_for_page("llm", item.slug)
         fresh.my_progress = progress
         context = {"item": fresh, "roadmap": fresh.roadmap, "csrf_token": CSRF_SENTINEL}
         direct = render_to_string(

@@ -14,17 +14,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.builders import make_roadmap, row_of
 from tests.factories import (
     ItemFactory,
     ProgressFactory,
     ResourceFactory,
     RoadmapFactory,
-    SectionFactory,
 )
 from tests.html_forms import form_data
-from tracker import roadmap_pages
+from tracker import roadmap_layout
 from tracker.markdown import render_markdown
-from tracker.models import Item, Resource, Section, Status
+from tracker.models import Item, Resource, Status
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -74,14 +74,6 @@ def main_of(html: str) -> str:
     return html[html.index("<main") : html.index("</main>")]
 
 
-def row_of(html: str, item) -> str:
-    """The HTML of an item's row: from its id to the next row or the end of its section."""
-    start = html.index(f'id="item-{item.id}"')
-    rest = html[start + 1 :]
-    next_row = re.search(r'id="item-\d+"|</section>', rest)
-    return html[start : start + 1 + next_row.start()] if next_row else html[start:]
-
-
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Personas and the admin user hash a password each; the real hasher costs ~0.5 s a time.
@@ -93,79 +85,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def make_roadmap(n_items: int, slug: str = "llm"):
-    """A roadmap shaped like the LLM document, with `n_items` items spread over its kinds."""
-    roadmap = RoadmapFactory(
-        slug=slug, title="LLM Roadmap", intro="From **tokens** to systems.", tagline="A *quote*"
-    )
-    prereqs = SectionFactory(
-        roadmap=roadmap, slug="prerequisites", kind=Section.Kind.PREREQUISITES, level=""
-    )
-    level = SectionFactory(
-        roadmap=roadmap,
-        slug="beginner",
-        kind=Section.Kind.LEVEL,
-        level="beginner",
-        title="Beginner Level",
-        table_headers=["S.No", "Best Book", "Best YouTube Playlist", "Level"],
-        callout="❗ *Read both.*",
-    )
-    techniques = SectionFactory(
-        roadmap=roadmap,
-        slug="techniques",
-        kind=Section.Kind.TECHNIQUES,
-        level="",
-        table_headers=["S.No", "Architecture / Technique", "Best Video", "Best Blog", "Level"],
-    )
-    projects = SectionFactory(
-        roadmap=roadmap, slug="projects", kind=Section.Kind.PROJECTS, level=""
-    )
-    SectionFactory(
-        roadmap=roadmap,
-        slug="careers",
-        kind=Section.Kind.CAREERS,
-        level="",
-        title="Career Paths",
-        entries=["LLM Engineer", "AI Systems Engineer"],
-    )
-    ResourceFactory(
-        item=None, section=prereqs, roadmap=roadmap, group="Mathematics", title="Math README"
-    )
-    for row, kind in [(1, "book"), (1, "playlist"), (2, "book")]:
-        ResourceFactory(
-            item=None, section=level, roadmap=roadmap, group="table", row=row, kind=kind
-        )
-    ResourceFactory(item=None, section=level, roadmap=roadmap, group="table", row=2,
-                    kind="playlist", url="", title="An Unlinked Book")  # fmt: skip
-    ResourceFactory(item=None, section=level, roadmap=roadmap, group="highly-recommended")
-    sections = [prereqs, level, techniques, projects]
-    items = []
-    for n in range(n_items):
-        section = sections[n % len(sections)]
-        kind = {
-            Section.Kind.PREREQUISITES: Item.Kind.TOPIC,
-            Section.Kind.LEVEL: Item.Kind.CONCEPT,
-            Section.Kind.TECHNIQUES: Item.Kind.TECHNIQUE,
-            Section.Kind.PROJECTS: Item.Kind.PROJECT,
-        }[section.kind]
-        item = ItemFactory(
-            section=section,
-            kind=kind,
-            group="Mathematics" if section is prereqs else "",
-            skills=["Prompting"] if section is projects else [],
-            badge_url="https://img.example.org/badge.svg" if section is projects else "",
-        )
-        if section is techniques:
-            ResourceFactory(item=item, group="table", row=n, kind="video")
-            ResourceFactory(item=item, group="table", row=n, kind="article")
-        else:
-            ResourceFactory(item=item, group="link")
-        if items:
-            item.prerequisites.add(items[-1])
-        items.append(item)
-    return roadmap, items
 
 
 # --- The list --------------------------------------------------------------------------------
@@ -526,7 +445,7 @@ def _resource(kind, row=1, level=""):
 
 def test_table_columns_follow_headers_that_name_each_kind():
     cells = [_resource("course"), _resource("book")]
-    columns = roadmap_pages.table_columns(cells, ["Best Book", "Best University Course"])
+    columns = roadmap_layout.table_columns(cells, ["Best Book", "Best University Course"])
     assert [(c.kind, c.label) for c in columns] == [
         ("book", "Best Book"),
         ("course", "Best University Course"),
@@ -535,13 +454,13 @@ def test_table_columns_follow_headers_that_name_each_kind():
 
 def test_table_columns_fall_back_to_kinds_when_headers_do_not_match():
     cells = [_resource("video"), _resource("paper")]
-    columns = roadmap_pages.table_columns(cells, ["Best Book", "Best Video"])
+    columns = roadmap_layout.table_columns(cells, ["Best Book", "Best Video"])
     assert [(c.kind, c.label) for c in columns] == [("video", "Video"), ("paper", "Paper")]
 
 
 def test_resource_table_groups_cells_by_row_and_labels_the_level():
     cells = [_resource("book", 2), _resource("book", 1, "advanced"), _resource("video", 1)]
-    table = roadmap_pages.resource_table(
+    table = roadmap_layout.resource_table(
         cells, ["S.No", "Book", "Video", "Level"], default_level="beginner"
     )
     assert [row.number for row in table.rows] == [1, 2]

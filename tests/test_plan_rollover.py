@@ -115,7 +115,7 @@ def test_a_week_already_snapshotted_by_a_visit_still_gets_its_digest_once(
     roadmap, _ = roadmap_items
     learner = follower(roadmap, digest_opt_in=True)
     time_machine.move_to(datetime(2026, 3, 2, 0, 10, tzinfo=UTC), tick=False)
-    plans.plan_view(learner=learner)  # the learner opened /plan/ just after midnight
+    plans.ensure_week_snapshot(learner=learner)  # the learner opened /plan/ just after midnight
     time_machine.move_to(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), tick=False)
     assert plans.make_weekly_plans().digests_sent == 1
     assert plans.make_weekly_plans().digests_sent == 0

@@ -15,7 +15,10 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
+from tracker import ical
 from tracker.models import Progress, RoadmapFollow, Status, WeekPlan
+from tracker.planning import PlanState
+from tracker.selectors import plans as plan_reads
 from tracker.services import plans
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -61,6 +64,12 @@ def following(learner, outsider, roadmap, items):
     return learner
 
 
+def visit_plan(learner):
+    """What GET /plan/ does: save this week's snapshot when due, then read the plan."""
+    snapshots = plans.ensure_week_snapshot(learner=learner)
+    return plan_reads.plan_view(learner=learner, snapshots=snapshots)
+
+
 def done(learner, item, at=MONDAY):
     return ProgressFactory(
         learner=learner, item=item, status=Status.DONE, completed_at=at, started_at=at
@@ -102,7 +111,7 @@ def test_upcoming_weeks_continue_a_split_item_where_this_week_leaves_it(learner,
     RoadmapFollow.objects.create(learner=learner, roadmap=roadmap)
     learner.weekly_hours = 4
     learner.save()
-    view = plans.plan_view(learner=learner)
+    view = visit_plan(learner)
     assert [(r.item_id, r.hours, r.continues_next) for r in view.this_week] == [(big.pk, 4, True)]
     assert [w.hours for w in view.upcoming.weeks] == [4, 2]
     assert view.upcoming.weeks[0].start == date(2026, 3, 9)
@@ -111,19 +120,29 @@ def test_upcoming_weeks_continue_a_split_item_where_this_week_leaves_it(learner,
 
 
 def test_items_left_undone_last_week_come_back_next_week(following, items, time_machine):
-    plans.plan_view(learner=following)  # week of 2 March: Topic 0, Topic 1
+    plans.ensure_week_snapshot(learner=following)  # week of 2 March: Topic 0, Topic 1
     time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
-    view = plans.plan_view(learner=following)
+    view = visit_plan(following)
     assert [row.title for row in view.this_week] == ["Topic 0", "Topic 1"]
     assert view.past[0].planned_hours == 8 and view.past[0].done_hours == 0
     assert view.past[0].adherence == 0
 
 
+def test_ensuring_this_weeks_snapshot_twice_saves_it_once(following, items):
+    first = plans.ensure_week_snapshot(learner=following)
+    done(following, items[0])
+    again = plans.ensure_week_snapshot(learner=following)
+    assert [s.pk for s in again] == [s.pk for s in first]
+    # The second call kept the week as it was planned: progress does not reshuffle it.
+    assert [e["item"] for e in again[0].entries] == [items[0].pk, items[1].pk]
+    assert WeekPlan.objects.filter(learner=following).count() == 1
+
+
 def test_replan_resets_only_the_signed_in_learners_week(
     following, outsider, learner_client, items, client
 ):
-    plans.plan_view(learner=following)
-    plans.plan_view(learner=outsider)
+    plans.ensure_week_snapshot(learner=following)
+    plans.ensure_week_snapshot(learner=outsider)
     outsider_entries = WeekPlan.objects.get(learner=outsider).entries
     done(following, items[0])
     done(following, items[1])
@@ -167,7 +186,7 @@ def test_replan_refuses_get_and_anonymous_visitors(following, learner_client, cl
 def test_the_plan_page_has_no_id_in_its_urls_to_reach_another_learners_plan(
     following, outsider, learner_client
 ):
-    plans.plan_view(learner=outsider)
+    plans.ensure_week_snapshot(learner=outsider)
     assert learner_client.get(f"/plan/{outsider.pk}/").status_code == 404
     assert learner_client.post(f"/plan/replan/{outsider.pk}/").status_code == 404
     body = learner_client.get("/plan/").content.decode()
@@ -178,21 +197,21 @@ def test_the_plan_page_has_no_id_in_its_urls_to_reach_another_learners_plan(
 
 
 def test_plan_status_is_no_plan_before_any_snapshot_and_on_track_in_the_first_week(following):
-    assert plans.plan_status(following).state == plans.NO_PLAN
-    plans.plan_view(learner=following)
-    assert plans.plan_status(following).state == plans.ON_TRACK
+    assert plan_reads.plan_status(following).state == PlanState.NO_PLAN
+    plans.ensure_week_snapshot(learner=following)
+    assert plan_reads.plan_status(following).state == PlanState.ON_TRACK
 
 
 def test_falling_more_than_a_week_short_is_behind(following, items, time_machine):
     # Two past weeks planned 8 h each; 4 h done. 16 - 4 = 12 > 8: behind.
     for week in range(2):
         time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
-        plans.plan_view(learner=following)
+        plans.ensure_week_snapshot(learner=following)
     done(following, items[0], at=MONDAY + timedelta(days=1))
     time_machine.move_to(MONDAY + timedelta(weeks=2), tick=False)
-    status = plans.plan_status(following)
+    status = plan_reads.plan_status(following)
     assert (status.state, status.planned_hours, status.done_hours, status.behind_by) == (
-        plans.BEHIND,
+        PlanState.BEHIND,
         16,
         4,
         12,
@@ -200,19 +219,19 @@ def test_falling_more_than_a_week_short_is_behind(following, items, time_machine
     # Catching up this week counts: 8 more hours done leaves a 4 h gap, within a week's budget.
     done(following, items[1])
     done(following, items[2])
-    assert plans.plan_status(following).state == plans.ON_TRACK
+    assert plan_reads.plan_status(following).state == PlanState.ON_TRACK
 
 
 def test_skipping_a_planned_item_does_not_count_against_the_learner(following, items, time_machine):
-    plans.plan_view(learner=following)
+    plans.ensure_week_snapshot(learner=following)
     time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
-    plans.plan_view(learner=following)
+    plans.ensure_week_snapshot(learner=following)
     time_machine.move_to(MONDAY + timedelta(weeks=2), tick=False)
     for item in items[:2]:
         ProgressFactory(learner=following, item=item, status=Status.SKIPPED)
-    status = plans.plan_status(following)
+    status = plan_reads.plan_status(following)
     # Week 1 planned Topics 0-1 (skipped), week 2 the same again: nothing left to count.
-    assert status.planned_hours == 0 and status.state == plans.ON_TRACK
+    assert status.planned_hours == 0 and status.state == PlanState.ON_TRACK
 
 
 def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, items):
@@ -226,10 +245,10 @@ def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, ite
 
     for people in (make(5), make(50)):
         with CaptureQueriesContext(connection) as queries:
-            statuses = plans.plan_statuses(people)
+            statuses = plan_reads.plan_statuses(people)
         # 1: the learners' snapshots; 2: their done/skipped progress with item hours.
         assert len(queries) == 2
-        assert {s.state for s in statuses.values()} == {plans.ON_TRACK}
+        assert {s.state for s in statuses.values()} == {PlanState.ON_TRACK}
         assert set(statuses) == {p.pk for p in people}
 
 
@@ -239,7 +258,7 @@ def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, ite
 def test_the_plan_page_runs_the_same_queries_for_little_or_much_progress(
     following, learner_client, roadmap, django_assert_max_num_queries, time_machine
 ):
-    plans.plan_view(learner=following)  # snapshot exists: no insert in the measured request
+    plans.ensure_week_snapshot(learner=following)  # no insert in the measured request
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -275,7 +294,7 @@ def test_the_plan_page_status_controls_post_back_to_the_plan(following, learner_
 
 
 def test_the_page_shows_past_weeks_with_adherence(following, learner_client, items, time_machine):
-    plans.plan_view(learner=following)
+    plans.ensure_week_snapshot(learner=following)
     done(following, items[0], at=MONDAY + timedelta(days=2))
     time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
     body = learner_client.get("/plan/").content.decode()
@@ -319,9 +338,9 @@ def test_the_calendar_feed_parses_back_with_one_event_per_week(
     following, client, items, time_machine, settings
 ):
     settings.SITE_URL = "https://roadmap.example.org"
-    plans.plan_view(learner=following)
+    plans.ensure_week_snapshot(learner=following)
     time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
-    plans.plan_view(learner=following)
+    plans.ensure_week_snapshot(learner=following)
     response = client.get(f"/plan/calendar/{following.calendar_token}.ics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -334,6 +353,27 @@ def test_the_calendar_feed_parses_back_with_one_event_per_week(
     assert "Topic 0 (4 h)" in str(first.get("description"))
     assert str(first.get("url")) == "https://roadmap.example.org/plan/"
     assert len({str(event.get("uid")) for event in events}) == len(events)
+
+
+def test_reading_the_calendar_feed_never_saves_a_snapshot(following, client):
+    response = client.get(f"/plan/calendar/{following.calendar_token}.ics")
+    # This week is planned on the fly; only /plan/ and the rollover save it.
+    assert "Topic 0 (4 h)" in response.content.decode()
+    assert not WeekPlan.objects.exists()
+
+
+def test_a_week_with_nothing_planned_gets_no_event_and_one_item_reads_singular():
+    row = ical.CalendarRow("Tokenizers", 3, False, True)
+    feed = ical.study_plan_calendar(
+        [ical.CalendarWeek(date(2026, 3, 2), []), ical.CalendarWeek(date(2026, 3, 9), [row])],
+        learner_id=7,
+        now=MONDAY,
+        plan_url="https://roadmap.example.org/plan/",
+    )
+    events = Calendar.from_ical(feed).walk("VEVENT")
+    assert [event.decoded("dtstart") for event in events] == [date(2026, 3, 9)]
+    assert str(events[0].get("summary")) == "Study plan: 3 h, 1 item"
+    assert "- Tokenizers (3 h, continues next week)" in str(events[0].get("description"))
 
 
 def test_a_regenerated_token_revokes_the_old_feed(following, learner_client, client):
@@ -390,7 +430,7 @@ def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items
     assert "No study plan yet" in learner_client.get("/").content.decode()
     for week in range(3):  # two past weeks of 8 h planned, nothing done
         time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
-        plans.plan_view(learner=following)
+        plans.ensure_week_snapshot(learner=following)
     learner_client.force_login(following)  # two weeks on, the first session has expired
     body = learner_client.get("/").content.decode()
     assert "Behind plan" in body and "16 h short of the 16 h planned" in body
@@ -398,7 +438,7 @@ def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items
 
 
 def test_staff_can_view_but_not_edit_snapshots_in_the_admin(following, admin_client):
-    snapshot = plans.plan_view(learner=following).this_week_snapshot
+    snapshot = visit_plan(following).this_week_snapshot
     changelist = admin_client.get(reverse("admin:tracker_weekplan_changelist"))
     assert changelist.status_code == 200 and str(following) in changelist.content.decode()
     page = admin_client.get(reverse("admin:tracker_weekplan_change", args=[snapshot.pk]))

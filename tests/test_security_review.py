@@ -52,7 +52,7 @@ ROADMAP = "/roadmaps/llm/"
 
 @pytest.fixture
 def roadmap_items(db):
-    from tests.test_pages import make_roadmap
+    from tests.builders import make_roadmap
 
     return make_roadmap(6)[1]
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from tracker import progress_stats, roadmap_pages
+from tracker import progress_math, roadmap_layout
 from tracker.content_cache import CSRF_SENTINEL, PATH_SENTINEL, content_cached
 from tracker.models import Item, Progress, Roadmap, Status
+from tracker.selectors.progress import section_layout
+from tracker.selectors.roadmaps import item_for_row, roadmap_for_page
 
 _SLOT = re.compile(r"<!--status-slot:(\d+)-->|<!--progress-summary-slot-->")
 _SUMMARY = None  # the progress bars' place in `Skeleton.parts`
@@ -60,13 +62,13 @@ def _split(html: str) -> list[str | int | None]:
 
 
 def _build_skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | None:
-    roadmap = roadmap_pages.roadmap_for_page(slug)
+    roadmap = roadmap_for_page(slug)
     if roadmap is None:
         return None
     context = {**context_of(roadmap), "status_slots": True, **_SENTINELS}
     body = render_to_string("tracker/roadmap_detail.html#roadmap-body", context, request=request)
     controls = {}
-    items = roadmap_pages.page_items(roadmap)
+    items = roadmap_layout.page_items(roadmap)
     for item in items:
         variants = {}
         for status in Status:
@@ -94,9 +96,9 @@ def learner_body(request: HttpRequest, skeleton: Skeleton) -> str:
     roadmap's size, and one cache round trip per item whose controls show a skip reason."""
     rows = Progress.objects.for_learner(request.user).filter(item_id__in=skeleton.controls)
     progress = {row.item_id: row for row in rows.only("item_id", "status", "skip_reason")}
-    counts = progress_stats.roadmap_progress_from(
+    counts = progress_math.roadmap_progress_from(
         skeleton.roadmap,
-        progress_stats.section_layout(skeleton.roadmap.id),
+        section_layout(skeleton.roadmap.id),
         {item_id: row.status for item_id, row in progress.items()},
     )
     html = []
@@ -114,7 +116,7 @@ def learner_body(request: HttpRequest, skeleton: Skeleton) -> str:
             row = progress.get(part)
             item = None
             if row is not None and row.skip_reason:
-                item = roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[part])
+                item = item_for_row(skeleton.roadmap.slug, skeleton.slugs[part])
             if item is not None:
                 item.my_progress = row
                 html.append(_status_controls(request, item))
@@ -133,11 +135,11 @@ class RowParts:
     after: str
     controls: dict[str, str]  # status -> the controls' HTML (no skip reason)
     # The roadmap's sections, for the progress bars sent with the row: one cache entry.
-    layout: list[progress_stats.SectionLayout]
+    layout: list[progress_math.SectionLayout]
 
 
 def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
-    item = roadmap_pages.item_for_row(slug, item_slug)
+    item = item_for_row(slug, item_slug)
     if item is None:
         return None
     context = {"item": item, "roadmap": item.roadmap, "status_slots": True, **_SENTINELS}
@@ -148,7 +150,7 @@ def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowPart
         item.my_progress = Progress(status=status) if status != Status.NOT_STARTED else None
         controls[status.value] = _status_controls(request, item)
     item.my_progress = None
-    layout = progress_stats.section_layout(item.roadmap_id)
+    layout = section_layout(item.roadmap_id)
     return RowParts(item=item, before=before, after=after, controls=controls, layout=layout)
 
 

@@ -34,12 +34,32 @@ import zoneinfo
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
 DONE = "done"
 SKIPPED = "skipped"
 FINISHED = frozenset({DONE, SKIPPED})
+
+
+class PlanState(StrEnum):
+    """Where a learner stands against their study plan: the one definition every page uses."""
+
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    NO_PLAN = "no_plan"
+
+    @property
+    def label(self) -> str:
+        return _PLAN_STATE_LABELS[self]
+
+
+_PLAN_STATE_LABELS = {
+    PlanState.ON_TRACK: "On track",
+    PlanState.BEHIND: "Behind",
+    PlanState.NO_PLAN: "No plan",
+}
 
 # The weekly budget is 1-60 h on the user model; hours needed for a target may exceed it.
 MAX_WEEKLY_HOURS = 60

@@ -1,6 +1,6 @@
 """Which roadmaps a learner follows, and in what order (the study plan's order).
 
-A learner who never chose follows implicitly (see `tracker.selectors.followed_roadmaps`): the
+A learner who never chose follows implicitly (see `selectors.roadmaps.followed_roadmaps`): the
 roadmaps they have progress in, else the first roadmap. The first explicit change turns that
 implicit list into rows, so following a second roadmap never silently drops the first one.
 Positions are always 0..n-1 in order.
@@ -10,7 +10,7 @@ from django.db import transaction
 
 from tracker.content_cache import bump_learner_version_on_commit
 from tracker.models import Progress, Roadmap, RoadmapFollow, User
-from tracker.selectors import followed_roadmaps
+from tracker.selectors.roadmaps import followed_roadmaps
 
 
 class FollowError(Exception):

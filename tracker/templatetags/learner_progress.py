@@ -1,8 +1,8 @@
 from django import template
 
-from tracker import progress_stats
 from tracker.forms import NoteForm
-from tracker.progress_stats import RoadmapProgress
+from tracker.progress_math import RoadmapProgress
+from tracker.selectors import progress as progress_reads
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def roadmap_progress(context, roadmap) -> RoadmapProgress | None:
     known = context.get("known_progress")
     if known is not None and known.roadmap.id == roadmap.id:
         return known
-    return progress_stats.roadmap_progress(user, roadmap)
+    return progress_reads.roadmap_progress(user, roadmap)
 
 
 @register.simple_tag(takes_context=True)

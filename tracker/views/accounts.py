@@ -27,8 +27,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import learner_data
 from tracker.forms import DeleteAccountForm, ProfileForm, SignupForm
+from tracker.selectors import exports
 from tracker.services.progress import delete_account
 
 
@@ -153,7 +153,7 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def export_json(request: HttpRequest) -> HttpResponse:
-    data = learner_data.export(request.user)
+    data = exports.export(request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
@@ -169,7 +169,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="roadmap-tracker-export.csv"'
     writer = csv.writer(response)
-    for row in learner_data.csv_rows(learner_data.export(request.user)):
+    for row in exports.csv_rows(exports.export(request.user)):
         writer.writerow(row)
     return response
 

@@ -22,9 +22,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker import cohort_stats, planning
+from tracker import at_risk, planning
 from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
 from tracker.models import Cohort, Item, Membership, Status, User
+from tracker.selectors import cohorts as cohort_reads
+from tracker.selectors.plans import PlanView, finish_of_items, plan_view
 from tracker.services import cohorts as services
 
 
@@ -219,12 +221,12 @@ def cohort_add_mentor(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @never_cache
 def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
     # Queries: cohort (1), items with their sections (1), the per-learner aggregate (1),
-    # plus whatever the plans area's plan_statuses costs (a constant).
+    # plus plan_statuses (2).
     cohort = _mentored_cohort(request, cohort_id)
-    sort, direction = cohort_stats.clean_sort(request.GET.get("sort"), request.GET.get("dir"))
-    sections = cohort_stats.section_columns(cohort)
-    rows = cohort_stats.learner_rows(cohort, sections, now=_now())
-    rows = cohort_stats.sort_rows(rows, sort=sort, direction=direction)
+    sort, direction = at_risk.clean_sort(request.GET.get("sort"), request.GET.get("dir"))
+    sections = cohort_reads.section_columns(cohort)
+    rows = cohort_reads.learner_rows(cohort, sections, now=_now())
+    rows = at_risk.sort_rows(rows, sort=sort, direction=direction)
     context = {
         "cohort": cohort,
         "sections": sections,
@@ -245,12 +247,12 @@ def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
 def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
     """For each sortable column: the link that sorts by it, and its aria-sort state."""
     headers = {}
-    for key in cohort_stats.SORT_KEYS:
+    for key in at_risk.SORT_KEYS:
         if key == sort:
             next_direction = "asc" if direction == "desc" else "desc"
             state = "ascending" if direction == "asc" else "descending"
         else:
-            next_direction = cohort_stats.DEFAULT_DIRECTION[key]
+            next_direction = at_risk.DEFAULT_DIRECTION[key]
             state = "none"
         headers[key] = {"query": f"?sort={key}&dir={next_direction}", "aria_sort": state}
     return headers
@@ -262,20 +264,20 @@ def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
 def cohort_heatmap(request: HttpRequest, cohort_id: int) -> HttpResponse:
     # Queries: cohort, items, member count, this page's members, their statuses.
     cohort = _mentored_cohort(request, cohort_id)
-    items = cohort_stats.cohort_items(cohort)
+    items = cohort_reads.cohort_items(cohort)
     # A page of learners at a time: 500 x 40 cells is megabytes that nobody can read at once.
     page = Paginator(
         cohort.memberships.select_related("learner").order_by("learner__display_name", "pk"),
         HEATMAP_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     memberships = list(page)
-    grid = cohort_stats.status_grid(cohort, items, learner_ids=[m.learner_id for m in memberships])
+    grid = cohort_reads.status_grid(cohort, items, learner_ids=[m.learner_id for m in memberships])
     rows = [
         {
             "learner": m.learner,
             "cells": [
                 _heat_cell(
-                    m.learner, item, cohort_stats.status_of(grid.get((m.learner_id, item.id)))
+                    m.learner, item, cohort_reads.status_of(grid.get((m.learner_id, item.id)))
                 )
                 for item in items
             ],
@@ -323,8 +325,8 @@ def cohort_item(request: HttpRequest, cohort_id: int, item_slug: str) -> HttpRes
     context = {
         "cohort": cohort,
         "item": item,
-        "who": cohort_stats.item_breakdown(cohort, item, now=_now()),
-        "stuck_factor": cohort_stats.STUCK_FACTOR,
+        "who": cohort_reads.item_breakdown(cohort, item, now=_now()),
+        "stuck_factor": at_risk.STUCK_FACTOR,
     }
     return render(request, "tracker/cohort_item.html", context)
 
@@ -336,31 +338,26 @@ def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRe
     cohort = _mentored_cohort(request, cohort_id)
     membership = _member(cohort, user_id)
     now = _now()
-    plan_status = cohort_stats.plan_statuses([membership.learner], now=now).get(
-        membership.learner_id, cohort_stats.UNKNOWN
-    )
-    detail = cohort_stats.learner_detail(cohort, membership, now=now)
+    detail = cohort_reads.learner_detail(cohort, membership, now=now)
+    # Read only: a mentor looking must never create the learner's weekly snapshot.
+    plan = plan_view(learner=membership.learner, now=now)
     context = {
         "cohort": cohort,
         "membership": membership,
         "learner": membership.learner,
         "detail": detail,
-        "plan_label": cohort_stats.PLAN_LABELS.get(plan_status, cohort_stats.UNKNOWN),
-        "plan": _cohort_plan(_plan_view(membership.learner, now), detail, now),
+        "plan_label": plan.status.label,
+        "plan": _cohort_plan(plan, detail, now),
     }
     return render(request, "tracker/cohort_learner.html", context)
 
 
-def _cohort_plan(plan, detail: cohort_stats.LearnerDetail, now: datetime) -> dict | None:
+def _cohort_plan(plan: PlanView, detail: cohort_reads.LearnerDetail, now: datetime) -> dict:
     """The learner's plan cut down to the cohort's roadmap: the plan covers every roadmap
     they follow, and the join page promises mentors never see the others' progress. So the
     finish date is this roadmap's, not the whole plan's."""
-    if plan is None:
-        return None
     ours = {entry["item"].id for section in detail.sections for entry in section["entries"]}
     next_week = plan.upcoming.weeks[0] if plan.upcoming.weeks else None
-    from tracker.services.plans import finish_of_items  # present whenever `plan` is
-
     today = planning.local_date(now, plan.learner.time_zone)
     return {
         "projected_finish": finish_of_items(plan, ours, today=today),
@@ -371,16 +368,6 @@ def _cohort_plan(plan, detail: cohort_stats.LearnerDetail, now: datetime) -> dic
     }
 
 
-def _plan_view(learner: User, now: datetime):
-    """The learner's plan from the plans area, read-only, or None while that area is missing."""
-    try:
-        from tracker.services.plans import plan_view
-    except ImportError:
-        return None
-    # save=False: a mentor looking must never create the learner's weekly snapshot.
-    return plan_view(learner=learner, now=now, save=False)
-
-
 @login_required
 @require_safe
 @never_cache
@@ -389,5 +376,5 @@ def cohort_export(request: HttpRequest, cohort_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"cohort-{cohort.pk}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(cohort_stats.export_table(cohort, now=_now()))
+    csv.writer(response).writerows(cohort_reads.export_table(cohort, now=_now()))
     return response

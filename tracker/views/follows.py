@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from tracker import roadmap_pages
 from tracker.models import Roadmap, RoadmapFollow
-from tracker.selectors import followed_roadmaps, with_done_counts
+from tracker.selectors.roadmaps import followed_roadmaps, roadmaps_for_list, with_done_counts
 from tracker.services.follows import FollowError, follow_roadmap, move_follow, unfollow_roadmap
 
 LIST_PLACE = "list"  # the form sits in /me/roadmaps/: htmx swaps the whole list
@@ -40,7 +39,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def _list_context(learner) -> dict:
     """Followed roadmaps in order and the others, each with `done_count` and `item_count`."""
-    roadmaps = {r.id: r for r in with_done_counts(roadmap_pages.roadmaps_for_list(), learner)}
+    roadmaps = {r.id: r for r in with_done_counts(roadmaps_for_list(), learner)}
     followed = [roadmaps[r.id] for r in followed_roadmaps(learner) if r.id in roadmaps]
     followed_ids = {r.id for r in followed}
     return {

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import progress_stats
+from tracker import progress_math
 from tracker.content_cache import (
     CSRF_SENTINEL,
     has_pending_messages,
@@ -17,18 +17,19 @@ from tracker.content_cache import (
     profile_stamp,
 )
 from tracker.models import Roadmap
-from tracker.selectors import followed_roadmaps
-from tracker.services.plans import plan_status
+from tracker.selectors.plans import plan_status
+from tracker.selectors.progress import load_dashboard
+from tracker.selectors.roadmaps import followed_roadmaps
 
 TEMPLATE = "tracker/dashboard.html"
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
     roadmaps = followed_roadmaps(request.user)
-    dashboard = progress_stats.load_dashboard(request.user, roadmaps, now=now)
+    dashboard = load_dashboard(request.user, roadmaps, now=now)
     context = {
         "dashboard": dashboard,
-        "chart": progress_stats.chart(dashboard.weeks),
+        "chart": progress_math.chart(dashboard.weeks),
         "plan_status": plan_status(request.user, now=now),
         "csrf_token": CSRF_SENTINEL,
     }

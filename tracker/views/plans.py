@@ -1,19 +1,26 @@
 """The study plan: /plan/, re-planning this week, the calendar feed and its token."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from tracker import ical
 from tracker.models import User
+from tracker.selectors.plans import calendar_weeks, plan_view
 from tracker.services import plans
 
 
 @login_required
 @require_safe
 def plan(request: HttpRequest) -> HttpResponse:
-    view = plans.plan_view(learner=request.user)
+    # The first visit of a week saves its snapshot, so the list stays put while they work.
+    now = timezone.now()
+    snapshots = plans.ensure_week_snapshot(learner=request.user, now=now)
+    view = plan_view(learner=request.user, now=now, snapshots=snapshots)
     template = "tracker/plan.html"
     if request.htmx and request.GET.get("part") == "this-week-progress":
         template += "#this-week-progress"
@@ -26,7 +33,7 @@ def replan(request: HttpRequest) -> HttpResponse:
     # Only ever the signed-in learner's own current week: no id comes from the request.
     plans.replan_week(learner=request.user)
     if request.htmx:
-        view = plans.plan_view(learner=request.user)
+        view = plan_view(learner=request.user)
         context = {"plan": view, "plan_status": view.status, "replanned": True}
         return render(request, "tracker/plan.html#plan-body", context)
     messages.success(request, "This week is re-planned from your progress today.")
@@ -39,9 +46,14 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     learner = User.objects.filter(calendar_token=token, is_active=True).first()
     if learner is None:
         raise Http404("No such calendar")
-    response = HttpResponse(
-        plans.calendar_feed(learner=learner), content_type="text/calendar; charset=utf-8"
+    now = timezone.now()
+    feed = ical.study_plan_calendar(
+        calendar_weeks(learner=learner, now=now),
+        learner_id=learner.pk,
+        now=now,
+        plan_url=f"{settings.SITE_URL}/plan/",
     )
+    response = HttpResponse(feed, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="study-plan.ics"'
     response["Cache-Control"] = "private, max-age=900"
     response["X-Robots-Tag"] = "noindex"

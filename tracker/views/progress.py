@@ -13,17 +13,19 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tracker import learner_roadmap, progress_stats, roadmap_pages
+from tracker import learner_roadmap
 from tracker.content_cache import personalize
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
+from tracker.selectors.progress import roadmap_progress
+from tracker.selectors.roadmaps import attach_progress, item_for_page
 from tracker.services.progress import save_note, set_status
 
 ITEM_PAGE = "item"
 
 
 def _active_item(slug: str, item_slug: str) -> Item:
-    item = roadmap_pages.item_for_page(slug, item_slug)
+    item = item_for_page(slug, item_slug)
     if item is None:
         raise Http404("No such item")
     return item
@@ -56,7 +58,7 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
     # The row comes from parts cached per content version; only the two bars are rendered.
     html = learner_roadmap.row_html(request, row, item.my_progress)
     html = personalize(html, request, path=request.POST.get("next") or request.get_full_path())
-    progress = progress_stats.roadmap_progress(request.user, item.roadmap, row.layout)
+    progress = roadmap_progress(request.user, item.roadmap, row.layout)
     # The summary shows per-section bars only when there is more than one section.
     sections = progress.sections if len(progress.sections) > 1 else []
     section = next((s for s in sections if s.id == item.section_id), None)
@@ -100,7 +102,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
 @require_POST
 def save_item_note(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     item = _active_item(slug, item_slug)
-    roadmap_pages.attach_progress([item], request.user)
+    attach_progress([item], request.user)
     form = NoteForm(request.POST, instance=item.my_progress, item=item)
     saved = False
     if form.is_valid():

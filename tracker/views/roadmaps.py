@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import learner_roadmap, roadmap_pages, selectors
+from tracker import learner_roadmap, roadmap_layout
 from tracker.content_cache import (
     content_cached,
     has_pending_messages,
@@ -14,6 +14,15 @@ from tracker.content_cache import (
     page_for_cache,
     personalize,
     profile_stamp,
+)
+from tracker.selectors.roadmaps import (
+    attach_progress,
+    followed_roadmaps,
+    item_for_page,
+    item_twins,
+    roadmap_for_page,
+    roadmaps_for_list,
+    with_done_counts,
 )
 
 # The content version in the key invalidates cached pages, so the timeout only bounds memory.
@@ -23,12 +32,12 @@ PAGE_TEMPLATE = "tracker/roadmap_detail.html"
 
 @require_safe
 def roadmap_list(request: HttpRequest) -> HttpResponse:
-    roadmaps = roadmap_pages.roadmaps_for_list()
+    roadmaps = roadmaps_for_list()
     followed_ids: set[int] = set()
     if request.user.is_authenticated:
         # Done counts ride in the list's one query; follows cost one or two more.
-        roadmaps = selectors.with_done_counts(roadmaps, request.user)
-        followed_ids = {r.id for r in selectors.followed_roadmaps(request.user)}
+        roadmaps = with_done_counts(roadmaps, request.user)
+        followed_ids = {r.id for r in followed_roadmaps(request.user)}
     context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
     return render(request, "tracker/roadmap_list.html", context)
 
@@ -37,7 +46,7 @@ def _page_context(roadmap) -> dict:
     return {
         "title": roadmap.title,
         "roadmap": roadmap,
-        "blocks": roadmap_pages.roadmap_blocks(roadmap),
+        "blocks": roadmap_layout.roadmap_blocks(roadmap),
     }
 
 
@@ -81,7 +90,7 @@ def _learner_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
-    roadmap = roadmap_pages.roadmap_for_page(slug)
+    roadmap = roadmap_for_page(slug)
     if roadmap is None:
         return None
     body = render_to_string(
@@ -114,10 +123,10 @@ def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
-    item = roadmap_pages.item_for_page(slug, item_slug)
+    item = item_for_page(slug, item_slug)
     if item is None:
         raise Http404("No such item")
     if request.user.is_authenticated:
-        roadmap_pages.attach_progress([item], request.user)
-    context = {"item": item, "roadmap": item.roadmap, "twins": selectors.item_twins(item)}
+        attach_progress([item], request.user)
+    context = {"item": item, "roadmap": item.roadmap, "twins": item_twins(item)}
     return render(request, "tracker/item_detail.html", context)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.models import Status
-from tracker.progress_stats import (
+from tracker.progress_math import (
     FINISHED,
     NextItem,
     chart,

@@ -1,28 +1,12 @@
-"""What a mentor sees of a cohort: per-learner aggregates, at-risk reasons and sorting.
+"""Reads for a cohort's mentor: per-learner figures, the status grid, one item, one learner.
 
 The per-learner figures are computed by the database in one query (conditional aggregation
 over the learner's progress rows plus correlated subqueries), so the dashboard costs the same
-number of queries for 5 learners as for 500. The rules that turn those figures into an
-at-risk flag are plain functions, tested without a database.
-
-Rules:
-- Only active (not archived) items of the cohort's roadmap count. Percentages are done items
-  over all items, rounded down, so 100 % means everything is really done. Skipped items are
-  counted apart and never count as done.
-- "Done in the last 7 days" counts items whose current status is done and whose completion
-  time falls in the last 7 x 24 hours.
-- "Last active" is the learner's latest status change on an active item of the roadmap.
-- At risk, for any of these reasons:
-  - no activity for 14 days: counted from the last status change, or from joining the cohort
-    when there is none (a learner who joined yesterday is not stalled);
-  - an item in progress for more than 3x its estimated weeks, where estimated weeks =
-    effort hours / the learner's weekly hours;
-  - behind their study plan.
+number of queries for 5 learners as for 500. The at-risk rules are in tracker/at_risk.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,86 +24,18 @@ from django.db.models import (
     Value,
 )
 
+from tracker.at_risk import (
+    RECENT_DAYS,
+    STUCK_FACTOR,
+    LearnerRow,
+    at_risk_reasons,
+    is_stuck,
+    sort_rows,
+)
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
-
-STALL_DAYS = 14
-STUCK_FACTOR = 3
-RECENT_DAYS = 7
-
-ON_TRACK = "on_track"
-BEHIND = "behind"
-NO_PLAN = "no_plan"
-UNKNOWN = "n/a"
-PLAN_LABELS = {ON_TRACK: "On track", BEHIND: "Behind", NO_PLAN: "No plan", UNKNOWN: "n/a"}
-
-SORT_KEYS = ("name", "overall", "recent", "last_active", "status")
-DEFAULT_SORT = "status"
-# The direction a column sorts in when first clicked: the interesting end on top.
-DEFAULT_DIRECTION = {
-    "name": "asc",
-    "overall": "desc",
-    "recent": "desc",
-    "last_active": "desc",
-    "status": "desc",
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# Pure rules
-
-
-def percent(part: int, whole: int) -> int:
-    """Whole percent, rounded down: 99.6 % shows as 99, never as a misleading 100."""
-    if whole <= 0:
-        return 0
-    return part * 100 // whole
-
-
-def estimated_weeks(effort_hours: int, weekly_hours: int) -> float:
-    return effort_hours / max(weekly_hours, 1)
-
-
-def is_stuck(
-    *, started_at: datetime | None, effort_hours: int, weekly_hours: int, now: datetime
-) -> bool:
-    """In progress for more than STUCK_FACTOR x the item's estimated weeks."""
-    if started_at is None:
-        return False
-    limit = timedelta(weeks=STUCK_FACTOR * estimated_weeks(effort_hours, weekly_hours))
-    return now - started_at > limit
-
-
-def days_ago(moment: datetime, now: datetime) -> str:
-    """'today', 'yesterday', '12 days ago': cheap enough for 500 rows, unlike |timesince."""
-    days = (now - moment).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    return f"{days} days ago"
-
-
-def is_stalled(*, last_active: datetime | None, joined_at: datetime, now: datetime) -> bool:
-    since = max(last_active, joined_at) if last_active else joined_at
-    return now - since > timedelta(days=STALL_DAYS)
-
-
-def at_risk_reasons(
-    *,
-    last_active: datetime | None,
-    joined_at: datetime,
-    stuck_item: str | None,
-    plan_status: str,
-    now: datetime,
-) -> list[str]:
-    reasons = []
-    if is_stalled(last_active=last_active, joined_at=joined_at, now=now):
-        reasons.append(f"No activity for {STALL_DAYS} days")
-    if stuck_item:
-        reasons.append(f"“{stuck_item}” in progress for over {STUCK_FACTOR} times its estimate")
-    if plan_status == BEHIND:
-        reasons.append("Behind plan")
-    return reasons
+from tracker.progress_math import percent
+from tracker.selectors import plans as plan_reads
+from tracker.selectors.exports import csv_safe
 
 
 @dataclass
@@ -136,109 +52,6 @@ class SectionColumn:
     def short_title(self) -> str:
         """'Beginner Level — LLM Foundations' → 'Beginner Level': column headers stay narrow."""
         return self.title.split(" — ")[0]
-
-
-@dataclass
-class LearnerRow:
-    learner_id: int
-    name: str
-    email: str
-    joined_at: datetime
-    share_notes: bool
-    done: int
-    skipped: int
-    in_progress: int
-    total: int
-    section_done: list[int]
-    section_totals: list[int]
-    done_recent: int
-    last_active: datetime | None
-    stuck_item: str | None
-    learner: object = None
-    now: datetime | None = None
-    plan_status: str = UNKNOWN
-    reasons: list[str] = field(default_factory=list)
-
-    @property
-    def overall_pct(self) -> int:
-        return percent(self.done, self.total)
-
-    @property
-    def section_pcts(self) -> list[int]:
-        return [percent(d, t) for d, t in zip(self.section_done, self.section_totals, strict=True)]
-
-    @property
-    def at_risk(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def last_active_text(self) -> str:
-        return days_ago(self.last_active, self.now) if self.last_active else "never"
-
-    @property
-    def plan_label(self) -> str:
-        return PLAN_LABELS.get(self.plan_status, UNKNOWN)
-
-
-_PLAN_RANK = {BEHIND: 3, NO_PLAN: 2, UNKNOWN: 1, ON_TRACK: 0}
-
-
-def _sort_key(sort: str):
-    if sort == "name":
-        return lambda row: (row.name.casefold(), row.learner_id)
-    if sort == "overall":
-        return lambda row: (row.overall_pct, row.done)
-    if sort == "recent":
-        return lambda row: row.done_recent
-    if sort == "last_active":
-        # Never-active learners sort below anyone who was active.
-        return lambda row: (row.last_active is not None, row.last_active or datetime.min)
-    return lambda row: (len(row.reasons), _PLAN_RANK.get(row.plan_status, 0))
-
-
-def clean_sort(sort: str | None, direction: str | None) -> tuple[str, str]:
-    """Bad or missing query parameters fall back to the defaults instead of erroring."""
-    sort = sort if sort in SORT_KEYS else DEFAULT_SORT
-    direction = direction if direction in {"asc", "desc"} else DEFAULT_DIRECTION[sort]
-    return sort, direction
-
-
-def sort_rows(rows: Iterable[LearnerRow], *, sort: str, direction: str) -> list[LearnerRow]:
-    # Name first so that ties in any column read alphabetically; sorted() is stable.
-    by_name = sorted(rows, key=_sort_key("name"))
-    return sorted(by_name, key=_sort_key(sort), reverse=direction == "desc")
-
-
-# ---------------------------------------------------------------------------------------------
-# Plan statuses from the study-plans area, when it is installed
-
-
-def _normalise_plan_status(value) -> str:
-    value = getattr(value, "value", value)  # an enum member
-    value = getattr(value, "state", value)  # tracker.services.plans.PlanStatus
-    text = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
-    if text in {ON_TRACK, BEHIND, NO_PLAN}:
-        return text
-    if text in {"", "none"}:
-        return NO_PLAN
-    return UNKNOWN
-
-
-def plan_statuses(learners: list, *, now: datetime) -> dict[int, str]:
-    """learner id → on_track / behind / no_plan, or {} while the plans area is missing.
-
-    The plans area answers for any number of learners in a constant number of queries (2).
-    """
-    try:
-        from tracker.services.plans import plan_statuses as source
-    except ImportError:
-        return {}
-    statuses = source(learners, now=now)
-    return {getattr(key, "pk", key): _normalise_plan_status(v) for key, v in statuses.items()}
-
-
-# ---------------------------------------------------------------------------------------------
-# Queries
 
 
 def section_columns(cohort: Cohort, items: list[Item] | None = None) -> list[SectionColumn]:
@@ -337,7 +150,7 @@ def learner_rows(
 ) -> list[LearnerRow]:
     """One row per member with their figures, plan status and at-risk reasons.
 
-    Queries: the membership aggregate (1), then whatever `plan_statuses` costs.
+    Queries: the membership aggregate (1), then `plan_statuses` (2).
     """
     total = sum(s.item_count for s in sections)
     totals = [s.item_count for s in sections]
@@ -363,9 +176,9 @@ def learner_rows(
                 now=now,
             )
         )
-    statuses = plan_statuses([row.learner for row in rows], now=now) if rows else {}
+    statuses = plan_reads.plan_statuses([row.learner for row in rows], now=now) if rows else {}
     for row in rows:
-        row.plan_status = statuses.get(row.learner_id, UNKNOWN)
+        row.plan_status = statuses[row.learner_id].state
         row.reasons = at_risk_reasons(
             last_active=row.last_active,
             joined_at=row.joined_at,
@@ -482,13 +295,6 @@ def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> 
         )
     done = sum(1 for p in progress.values() if p.status == Status.DONE)
     return LearnerDetail(sections=sections, done=done, total=len(items))
-
-
-def csv_safe(value: str) -> str:
-    # A learner-chosen name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 def export_table(cohort: Cohort, *, now: datetime) -> list[list]:

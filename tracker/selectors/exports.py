@@ -8,7 +8,7 @@ is kept, so it is the learner's data too.
 from collections.abc import Iterator
 
 from tracker.models import Progress, ProgressEvent, User
-from tracker.selectors import followed_roadmaps
+from tracker.selectors.roadmaps import followed_roadmaps
 
 EXPORT_VERSION = 1
 
@@ -84,14 +84,21 @@ def export(learner: User) -> dict:
     }
 
 
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a quote."""
+    # A learner-chosen name like "=HYPERLINK(...)" must not run as a formula.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # Spreadsheets run cells starting like this as formulas; a quote keeps them text.
-        return "'" + value
+    if isinstance(value, str):
+        return csv_safe(str(value))
     return str(value)
 
 

@@ -1,9 +1,8 @@
-"""What the public roadmap pages show: loading a roadmap in a fixed number of queries, and
-arranging its sections, item groups and resource tables the way the source document lays
-them out.
+"""How a roadmap page lays out loaded rows: sections, item groups and the resource tables,
+the way the source document does.
 
-The arranging functions work on already-loaded rows (lists), so they never query and can be
-tested with plain objects.
+No queries: every function works on rows already loaded (prefetched lists), so it is tested
+with plain objects.
 """
 
 from __future__ import annotations
@@ -11,12 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.text import slugify
 
-from tracker.content_cache import content_cached
-from tracker.models import Item, Level, Progress, Resource, Roadmap, Section
+# The choices only, for labels and kinds: nothing here queries.
+from tracker.models.content import Level, Resource, Section
+
+if TYPE_CHECKING:
+    from tracker.models.content import Item, Roadmap
 
 TABLE_GROUP = "table"
 RECOMMENDED_GROUP = "highly-recommended"
@@ -26,111 +28,6 @@ _KIND_LABELS = dict(Resource.Kind.choices)
 _LEVEL_LABELS = dict(Level.choices)
 _ITEM_ANCHOR = re.compile(r"^item-\d+$")  # item rows' ids, which sections must not take
 _NUMBER_HEADER = re.compile(r"^\s*(s\.?\s*no\.?|no\.?|#|number)\s*$", re.IGNORECASE)
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading
-
-
-def roadmaps_for_list() -> QuerySet[Roadmap]:
-    """Active roadmaps with their active items' count and total hours, in one query."""
-    active_items = Q(items__archived_at__isnull=True)
-    return Roadmap.objects.active().annotate(
-        item_count=Count("items", filter=active_items),
-        total_hours=Sum("items__effort_hours", filter=active_items),
-    )
-
-
-def _resources():
-    # imported_values is the importer's bookkeeping (a copy of every field): never shown.
-    return Resource.objects.active().defer("imported_values").order_by("order", "id")
-
-
-def _items():
-    return (
-        Item.objects.active()
-        .select_related("roadmap")
-        .defer("imported_values", "roadmap__imported_values")
-    )
-
-
-def roadmap_for_page(slug: str) -> Roadmap | None:
-    """An active roadmap with everything its page shows, in six queries whatever its size:
-    roadmap, sections, section resources, items (joined to their roadmap for URLs), item
-    resources, item prerequisites. Archived rows are left out at every level.
-    """
-    items = (
-        _items()
-        .prefetch_related(
-            Prefetch("resources", queryset=_resources()),
-            Prefetch("prerequisites", queryset=_items().order_by("order", "id")),
-        )
-        .order_by("order", "id")
-    )
-    sections = (
-        Section.objects.active()
-        .defer("imported_values")
-        .prefetch_related(
-            Prefetch("items", queryset=items),
-            Prefetch("resources", queryset=_resources()),
-        )
-        .order_by("order", "id")
-    )
-    return (
-        Roadmap.objects.active()
-        .filter(slug=slug)
-        .prefetch_related(Prefetch("sections", queryset=sections))
-        .first()
-    )
-
-
-def _active_item(roadmap_slug: str, item_slug: str, *, with_dependents: bool) -> Item | None:
-    """An active item of an active roadmap with its roadmap, section, resources and (active)
-    prerequisites, and its dependents when asked."""
-    linked_items = _items().order_by("order", "id")
-    prefetches = [
-        Prefetch("resources", queryset=_resources()),
-        Prefetch("prerequisites", queryset=linked_items),
-    ]
-    if with_dependents:
-        prefetches.append(Prefetch("dependents", queryset=linked_items))
-    return (
-        Item.objects.active()
-        .defer("imported_values", "section__imported_values", "roadmap__imported_values")
-        .filter(roadmap__slug=roadmap_slug, roadmap__archived_at__isnull=True, slug=item_slug)
-        .select_related("roadmap", "section")
-        .prefetch_related(*prefetches)
-        .first()
-    )
-
-
-def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
-    """The item page's item, with its dependents too: four queries."""
-    return _active_item(roadmap_slug, item_slug, with_dependents=True)
-
-
-def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
-    """What a status change re-renders (the item's row or status block). Cached per content
-    version, so a status change reads its item with no query at all.
-    """
-
-    def load() -> Item | None:
-        return _active_item(roadmap_slug, item_slug, with_dependents=False)
-
-    return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
-
-
-def attach_progress(items: Iterable[Item], learner) -> None:
-    """Set `item.my_progress` (the learner's Progress or None) on every item, in one query."""
-    items = list(items)
-    progress = {
-        row.item_id: row
-        for row in Progress.objects.for_learner(learner).filter(
-            item_id__in=[item.id for item in items]
-        )
-    }
-    for item in items:
-        item.my_progress = progress.get(item.id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Shared test builders: a roadmap shaped like the real documents, and slicing its HTML."""
+
+import re
+
+from tests.factories import ItemFactory, ResourceFactory, RoadmapFactory, SectionFactory
+from tracker.models import Item, Section
+
+
+def make_roadmap(n_items: int, slug: str = "llm"):
+    """A roadmap shaped like the LLM document, with `n_items` items spread over its kinds."""
+    roadmap = RoadmapFactory(
+        slug=slug, title="LLM Roadmap", intro="From **tokens** to systems.", tagline="A *quote*"
+    )
+    prereqs = SectionFactory(
+        roadmap=roadmap, slug="prerequisites", kind=Section.Kind.PREREQUISITES, level=""
+    )
+    level = SectionFactory(
+        roadmap=roadmap,
+        slug="beginner",
+        kind=Section.Kind.LEVEL,
+        level="beginner",
+        title="Beginner Level",
+        table_headers=["S.No", "Best Book", "Best YouTube Playlist", "Level"],
+        callout="❗ *Read both.*",
+    )
+    techniques = SectionFactory(
+        roadmap=roadmap,
+        slug="techniques",
+        kind=Section.Kind.TECHNIQUES,
+        level="",
+        table_headers=["S.No", "Architecture / Technique", "Best Video", "Best Blog", "Level"],
+    )
+    projects = SectionFactory(
+        roadmap=roadmap, slug="projects", kind=Section.Kind.PROJECTS, level=""
+    )
+    SectionFactory(
+        roadmap=roadmap,
+        slug="careers",
+        kind=Section.Kind.CAREERS,
+        level="",
+        title="Career Paths",
+        entries=["LLM Engineer", "AI Systems Engineer"],
+    )
+    ResourceFactory(
+        item=None, section=prereqs, roadmap=roadmap, group="Mathematics", title="Math README"
+    )
+    for row, kind in [(1, "book"), (1, "playlist"), (2, "book")]:
+        ResourceFactory(
+            item=None, section=level, roadmap=roadmap, group="table", row=row, kind=kind
+        )
+    ResourceFactory(item=None, section=level, roadmap=roadmap, group="table", row=2,
+                    kind="playlist", url="", title="An Unlinked Book")  # fmt: skip
+    ResourceFactory(item=None, section=level, roadmap=roadmap, group="highly-recommended")
+    sections = [prereqs, level, techniques, projects]
+    items = []
+    for n in range(n_items):
+        section = sections[n % len(sections)]
+        kind = {
+            Section.Kind.PREREQUISITES: Item.Kind.TOPIC,
+            Section.Kind.LEVEL: Item.Kind.CONCEPT,
+            Section.Kind.TECHNIQUES: Item.Kind.TECHNIQUE,
+            Section.Kind.PROJECTS: Item.Kind.PROJECT,
+        }[section.kind]
+        item = ItemFactory(
+            section=section,
+            kind=kind,
+            group="Mathematics" if section is prereqs else "",
+            skills=["Prompting"] if section is projects else [],
+            badge_url="https://img.example.org/badge.svg" if section is projects else "",
+        )
+        if section is techniques:
+            ResourceFactory(item=item, group="table", row=n, kind="video")
+            ResourceFactory(item=item, group="table", row=n, kind="article")
+        else:
+            ResourceFactory(item=item, group="link")
+        if items:
+            item.prerequisites.add(items[-1])
+        items.append(item)
+    return roadmap, items
+
+
+def row_of(html: str, item) -> str:
+    """The HTML of an item's row: from its id to the next row or the end of its section."""
+    start = html.index(f'id="item-{item.id}"')
+    rest = html[start + 1 :]
+    next_row = re.search(r'id="item-\d+"|</section>', rest)
+    return html[start : start + 1 + next_row.start()] if next_row else html[start:]

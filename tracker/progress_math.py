@@ -1,0 +1,277 @@
+"""Progress maths over plain data: counts, "next up", streaks, weekly totals and the chart.
+
+No ORM: the selectors load the rows, these functions only count, so they are tested without a
+database (and with hypothesis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tracker.planning import DONE, FINISHED, IN_PROGRESS, SKIPPED
+
+WEEK = timedelta(days=7)
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    done: int = 0
+    skipped: int = 0
+    in_progress: int = 0
+
+    def add(self, status: str | None) -> None:
+        self.total += 1
+        if status == DONE:
+            self.done += 1
+        elif status == SKIPPED:
+            self.skipped += 1
+        elif status == IN_PROGRESS:
+            self.in_progress += 1
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.total += other.total
+        self.done += other.done
+        self.skipped += other.skipped
+        self.in_progress += other.in_progress
+        return self
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.skipped
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.finished
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def percent_skipped(self) -> int:
+        return round(100 * self.skipped / self.total) if self.total else 0
+
+
+def total_counts(parts: Iterable[Counts]) -> Counts:
+    """The sum of several counts (sections into a roadmap, roadmaps into the dashboard)."""
+    total = Counts()
+    for counts in parts:
+        total += counts
+    return total
+
+
+@dataclass
+class SectionProgress:
+    id: int
+    title: str
+    counts: Counts
+
+
+@dataclass
+class RoadmapProgress:
+    roadmap: object
+    sections: list[SectionProgress] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counts:
+        return total_counts(section.counts for section in self.sections)
+
+
+@dataclass(frozen=True)
+class NextItem:
+    id: int
+    prerequisite_ids: tuple[int, ...] = ()
+
+
+def next_up(
+    items: Sequence[NextItem], status_by_item: dict[int, str], *, limit: int = 5
+) -> list[int]:
+    """Ids of the first unfinished items, in the given order, whose prerequisites are finished.
+
+    Done and skipped both count as finished: a skipped prerequisite no longer blocks anything.
+    """
+    chosen = []
+    for item in items:
+        if status_by_item.get(item.id) in FINISHED:
+            continue
+        if all(status_by_item.get(pid) in FINISHED for pid in item.prerequisite_ids):
+            chosen.append(item.id)
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
+def week_start(day: date) -> date:
+    """The Monday of the day's week."""
+    return day - timedelta(days=day.weekday())
+
+
+def streak_weeks(done_at: Iterable[datetime], *, tz: ZoneInfo, now: datetime) -> int:
+    """Consecutive weeks, up to now, with at least one item done.
+
+    Weeks start on Monday in the learner's zone. A week in progress with nothing done yet
+    does not break the streak: counting then starts from last week.
+    """
+    weeks = {week_start(moment.astimezone(tz).date()) for moment in done_at}
+    week = week_start(now.astimezone(tz).date())
+    if week not in weeks:
+        week -= WEEK
+    streak = 0
+    while week in weeks:
+        streak += 1
+        week -= WEEK
+    return streak
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: date  # the Monday
+    done: int
+    skipped: int
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.skipped
+
+
+def weekly_totals(
+    events: Iterable[tuple[int, str, datetime]],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    max_weeks: int = 12,
+) -> list[WeekPoint]:
+    """Items done and skipped at the end of each week, from the first active week to now.
+
+    `events` are (item id, new status, time). Shows at most `max_weeks` weeks and at least
+    two, so a chart always has a line. Undoing an item lowers the count again.
+    """
+    ordered = sorted(events, key=lambda event: event[2])
+    this_week = week_start(now.astimezone(tz).date())
+    first = week_start(ordered[0][2].astimezone(tz).date()) if ordered else this_week
+    start = max(first, this_week - (max_weeks - 1) * WEEK)
+    start = min(start, this_week - WEEK)
+
+    status_by_item: dict[int, str] = {}
+    points = []
+    position = 0
+    week = start
+    while week <= this_week:
+        week_end = datetime.combine(week + WEEK, datetime.min.time(), tzinfo=tz)
+        while position < len(ordered) and ordered[position][2] < week_end:
+            item_id, status, _ = ordered[position]
+            status_by_item[item_id] = status
+            position += 1
+        statuses = list(status_by_item.values())
+        points.append(
+            WeekPoint(
+                week=week,
+                done=statuses.count(DONE),
+                skipped=statuses.count(SKIPPED),
+            )
+        )
+        week += WEEK
+    return points
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Coordinates for an SVG line chart; the template only places them."""
+
+    width: int
+    height: int
+    left: int
+    bottom: int
+    top: int
+    right: int
+    done_points: str
+    finished_points: str
+    y_ticks: list[tuple[int, float]]  # (value, y)
+    x_labels: list[tuple[str, float]]  # (label, x)
+    dots: list[tuple[float, float, float]]  # (x, y done, y finished)
+
+
+def _nice_top(value: int, ticks: int) -> int:
+    """The smallest round axis top (ticks × 1, 2, 5, 10, 20, 50…) at or above value."""
+    step = 1
+    while step * ticks < value:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if step * ticks >= value:
+                break
+    return step * ticks
+
+
+def chart(
+    points: Sequence[WeekPoint], *, width: int = 640, height: int = 240, y_ticks: int = 4
+) -> Chart:
+    """Scale weekly totals into an SVG viewBox: x is time, y is items."""
+    # Room on the right for the last week's label, centred on the last point.
+    left, right, top, bottom = 40, 32, 12, height - 32
+    top_value = _nice_top(max((p.finished for p in points), default=0), y_ticks)
+    span_x = width - left - right
+    span_y = bottom - top
+
+    def x_of(index: int) -> float:
+        if len(points) == 1:
+            return left + span_x / 2
+        return round(left + span_x * index / (len(points) - 1), 1)
+
+    def y_of(value: int) -> float:
+        return round(bottom - span_y * value / top_value, 1)
+
+    done = " ".join(f"{x_of(i)},{y_of(p.done)}" for i, p in enumerate(points))
+    finished = " ".join(f"{x_of(i)},{y_of(p.finished)}" for i, p in enumerate(points))
+    ticks = [(top_value * k // y_ticks, y_of(top_value * k // y_ticks)) for k in range(y_ticks + 1)]
+    # Label every week when there are few, else about six labels so they never overlap.
+    every = max(1, -(-len(points) // 6))
+    labels = [
+        (p.week.strftime("%-d %b"), x_of(i))
+        for i, p in enumerate(points)
+        if i % every == 0 or i == len(points) - 1
+    ]
+    dots = [(x_of(i), y_of(p.done), y_of(p.finished)) for i, p in enumerate(points)]
+    return Chart(
+        width=width,
+        height=height,
+        left=left,
+        bottom=bottom,
+        top=top,
+        right=width - right,
+        done_points=done,
+        finished_points=finished,
+        y_ticks=ticks,
+        x_labels=labels,
+        dots=dots,
+    )
+
+
+@dataclass(frozen=True)
+class SectionLayout:
+    id: int
+    title: str
+    item_ids: tuple[int, ...]
+
+
+def roadmap_progress_from(
+    roadmap, layout: Sequence[SectionLayout], status_by_item: dict[int, str]
+) -> RoadmapProgress:
+    """Per-section counts from the learner's statuses (items without a row: not started)."""
+    progress = RoadmapProgress(roadmap=roadmap)
+    for section in layout:
+        counts = Counts()
+        for item_id in section.item_ids:
+            counts.add(status_by_item.get(item_id))
+        progress.sections.append(SectionProgress(id=section.id, title=section.title, counts=counts))
+    return progress
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down: 99.6 % shows as 99, never as a misleading 100."""
+    if whole <= 0:
+        return 0
+    return part * 100 // whole

@@ -1,0 +1,184 @@
+"""Reads of roadmaps: the list, one roadmap's page, an item, followed roadmaps and twins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+from tracker.content_cache import content_cached
+from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section
+
+
+def roadmaps_for_list() -> QuerySet[Roadmap]:
+    """Active roadmaps with their active items' count and total hours, in one query."""
+    active_items = Q(items__archived_at__isnull=True)
+    return Roadmap.objects.active().annotate(
+        item_count=Count("items", filter=active_items),
+        total_hours=Sum("items__effort_hours", filter=active_items),
+    )
+
+
+def _resources():
+    # imported_values is the importer's bookkeeping (a copy of every field): never shown.
+    return Resource.objects.active().defer("imported_values").order_by("order", "id")
+
+
+def _items():
+    return (
+        Item.objects.active()
+        .select_related("roadmap")
+        .defer("imported_values", "roadmap__imported_values")
+    )
+
+
+def roadmap_for_page(slug: str) -> Roadmap | None:
+    """An active roadmap with everything its page shows, in six queries whatever its size:
+    roadmap, sections, section resources, items (joined to their roadmap for URLs), item
+    resources, item prerequisites. Archived rows are left out at every level.
+    """
+    items = (
+        _items()
+        .prefetch_related(
+            Prefetch("resources", queryset=_resources()),
+            Prefetch("prerequisites", queryset=_items().order_by("order", "id")),
+        )
+        .order_by("order", "id")
+    )
+    sections = (
+        Section.objects.active()
+        .defer("imported_values")
+        .prefetch_related(
+            Prefetch("items", queryset=items),
+            Prefetch("resources", queryset=_resources()),
+        )
+        .order_by("order", "id")
+    )
+    return (
+        Roadmap.objects.active()
+        .filter(slug=slug)
+        .prefetch_related(Prefetch("sections", queryset=sections))
+        .first()
+    )
+
+
+def _active_item(roadmap_slug: str, item_slug: str, *, with_dependents: bool) -> Item | None:
+    """An active item of an active roadmap with its roadmap, section, resources and (active)
+    prerequisites, and its dependents when asked."""
+    linked_items = _items().order_by("order", "id")
+    prefetches = [
+        Prefetch("resources", queryset=_resources()),
+        Prefetch("prerequisites", queryset=linked_items),
+    ]
+    if with_dependents:
+        prefetches.append(Prefetch("dependents", queryset=linked_items))
+    return (
+        Item.objects.active()
+        .defer("imported_values", "section__imported_values", "roadmap__imported_values")
+        .filter(roadmap__slug=roadmap_slug, roadmap__archived_at__isnull=True, slug=item_slug)
+        .select_related("roadmap", "section")
+        .prefetch_related(*prefetches)
+        .first()
+    )
+
+
+def item_for_page(roadmap_slug: str, item_slug: str) -> Item | None:
+    """The item page's item, with its dependents too: four queries."""
+    return _active_item(roadmap_slug, item_slug, with_dependents=True)
+
+
+def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
+    """What a status change re-renders (the item's row or status block). Cached per content
+    version, so a status change reads its item with no query at all.
+    """
+
+    def load() -> Item | None:
+        return _active_item(roadmap_slug, item_slug, with_dependents=False)
+
+    return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
+
+
+def attach_progress(items: Iterable[Item], learner) -> None:
+    """Set `item.my_progress` (the learner's Progress or None) on every item, in one query."""
+    items = list(items)
+    progress = {
+        row.item_id: row
+        for row in Progress.objects.for_learner(learner).filter(
+            item_id__in=[item.id for item in items]
+        )
+    }
+    for item in items:
+        item.my_progress = progress.get(item.id)
+
+
+def followed_roadmaps(learner) -> list[Roadmap]:
+    """The roadmaps a learner works on, in their chosen order.
+
+    Learners who never chose explicitly follow the roadmaps they have progress in, or else
+    the first roadmap, so a new learner's plan and dashboard are never empty.
+    """
+    follows = list(
+        RoadmapFollow.objects.filter(learner=learner, roadmap__archived_at__isnull=True)
+        .select_related("roadmap")
+        .order_by("position", "created_at")
+    )
+    if follows:
+        return [follow.roadmap for follow in follows]
+    started = Roadmap.objects.active().filter(
+        id__in=Progress.objects.for_learner(learner).values("item__roadmap_id")
+    )
+    roadmaps = list(started) or list(Roadmap.objects.active()[:1])
+    return roadmaps
+
+
+def with_done_counts(roadmaps: QuerySet[Roadmap], learner) -> QuerySet[Roadmap]:
+    """Annotate `done_count`: the learner's done active items per roadmap, in the same query
+    (a correlated subquery, so the item counts beside it are not multiplied by a join)."""
+    done = (
+        Progress.objects.for_learner(learner)
+        .done()
+        .filter(item__roadmap=OuterRef("pk"), item__archived_at__isnull=True)
+        .order_by()
+        .values("item__roadmap")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return roadmaps.annotate(done_count=Coalesce(Subquery(done, output_field=IntegerField()), 0))
+
+
+def item_twins(item: Item) -> list[Item]:
+    """The same concept in other roadmaps: active items with the same slug, or whose own link
+    (resource group "link") has the same URL as one of this item's links. Each roadmap keeps
+    its own item and progress; pages only link them. One query, two when the item's
+    resources were not prefetched.
+    """
+    urls = {
+        resource.url
+        for resource in item.resources.all()
+        if resource.group == "link" and resource.url and resource.archived_at is None
+    }
+    match = Q(slug=item.slug)
+    if urls:
+        match |= Q(
+            resources__group="link", resources__url__in=urls, resources__archived_at__isnull=True
+        )
+    candidates = (
+        Item.objects.active()
+        .filter(roadmap__archived_at__isnull=True)
+        .exclude(roadmap_id=item.roadmap_id)
+        .filter(match)
+        .select_related("roadmap")
+        .order_by("roadmap__order", "roadmap__title", "order", "id")
+        .distinct()
+    )
+    return list(candidates)
