@@ -506,6 +506,8 @@ def test_a_run_whose_worker_child_is_killed_is_redelivered_and_finishes_within_a
     log = worker.log.read_text()
     assert "WorkerLostError" in log
     assert log.count(f"{task} received") == 2
+    # The redelivered run skipped the links whose results the killed one had saved.
+    assert f"'checked': {len(urls) - len(recorded)}," in log
 
 
 @pytest.mark.slow
