@@ -6,13 +6,21 @@ addresses allowed (it listens on 127.0.0.1) and delays shrunk.
 """
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -208,25 +216,77 @@ def test_a_second_run_does_nothing_while_one_holds_the_lock(db, server):
     assert link_service.run_full_check().checked == 1  # released afterwards
 
 
-@pytest.mark.needs_redis
-def test_the_redis_lock_is_shared_and_expires_by_itself(settings):
+@pytest.fixture
+def redis_client(settings):
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def run_lock_in_thread(name: str, **kwargs) -> tuple[bool, float]:
+    """Try the lock from another thread, as another process would: (got it, seconds taken)."""
+    outcome = []
+
+    def attempt():
+        started = time.monotonic()
+        with link_service.run_lock(name, **kwargs) as renew:
+            outcome.append((renew is not None, time.monotonic() - started))
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join()
+    return outcome[0]
+
+
+@pytest.mark.needs_redis
+def test_the_redis_lock_is_shared_and_lasts_as_long_as_its_run(redis_client):
     name = "linkcheck:test-lock"
-    with link_service.run_lock(name, ttl=30) as renew:
+    with link_service.run_lock(name, owner="task-1", ttl=1) as renew:
         assert renew is not None
-        assert 0 < client.ttl(link_service.lock_key(name)) <= 30
-        # Another process (here: another thread) cannot take it meanwhile.
-        other = []
-        thread = threading.Thread(
-            target=lambda: other.append(link_service.run_lock(name).__enter__())
-        )
-        thread.start()
-        thread.join()
-        assert other == [None]
+        assert 0 < redis_client.pttl(link_service.lock_key(name)) <= 1000
+        time.sleep(2.5)  # longer than the TTL: the heartbeat keeps renewing it
+        assert run_lock_in_thread(name, owner="task-2") == (False, pytest.approx(0, abs=0.5))
+        assert renew()
+    assert not redis_client.exists(link_service.lock_key(name))
     with link_service.run_lock(name) as renew:
         assert renew is not None
+
+
+@pytest.mark.needs_redis
+def test_a_redelivered_task_takes_over_the_lock_its_killed_run_left(redis_client):
+    name = "linkcheck:test-lock"
+    # What a killed run leaves: its token, and no heartbeat to renew it.
+    redis_client.set(link_service.lock_key(name), "task-1:dead", px=1500)
+
+    assert run_lock_in_thread(name, owner="task-2", ttl=2) == (False, pytest.approx(0, abs=0.5))
+    took_over, waited = run_lock_in_thread(name, owner="task-1", ttl=2)
+    assert took_over and 1 < waited < 2
+
+
+@pytest.mark.needs_redis
+def test_a_redelivered_task_leaves_a_live_run_alone(redis_client):
+    # The broker also redelivers a task that is still running once its visibility timeout
+    # is over; the live run's heartbeat keeps the lock, so the redelivery gives up.
+    name = "linkcheck:test-lock"
+    with link_service.run_lock(name, owner="task-1", ttl=1) as renew:
+        assert renew is not None
+        took_over, waited = run_lock_in_thread(name, owner="task-1", ttl=1)
+        assert not took_over and waited > 1.5
+        assert renew()
+
+
+@pytest.mark.needs_redis
+def test_a_run_that_loses_its_lock_stops_before_its_next_chunk(db, server, redis_client):
+    for n in range(5):
+        ResourceFactory(url=server.url(f"/status/404?t=lost-{n}"))
+
+    def lose_lock(pairs):
+        redis_client.delete(link_service.lock_key(link_service.FULL_RUN_LOCK))
+
+    summary = link_service.run_full_check(chunk_size=2, after_chunk=lose_lock)
+
+    # Another run may hold the lock by now: checking on would overlap it.
+    assert (summary.stopped, summary.checked, LinkCheck.objects.count()) == (True, 2, 2)
 
 
 def test_a_killed_run_loses_at_most_its_chunk_and_the_next_run_completes(db, server):
@@ -324,6 +384,152 @@ def test_a_real_worker_runs_the_scheduled_check_end_to_end(celery_worker_thread,
         server.url("/ok?t=worker"): "ok",
         server.url("/status/404?t=worker"): "broken",
     }
+
+
+# --- A worker child killed mid-run ---------------------------------------------------------
+
+
+class PreforkWorker:
+    """`celery worker --pool=prefork` in a subprocess, on a queue of its own."""
+
+    def __init__(self, log: Path, *, concurrency: int = 1):
+        self.queue = f"linkcheck-kill-{uuid.uuid4().hex[:8]}"
+        self.log = log
+        # The worker must see this test's committed rows: same test database, same Redis DB.
+        database_url = urlsplit(os.environ["DATABASE_URL"])
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url._replace(
+                path="/" + connection.settings_dict["NAME"]
+            ).geturl(),
+            "LINKCHECK_ALLOW_PRIVATE": "1",
+            "LINKCHECK_HOST_INTERVAL": "0",
+            "LINKCHECK_HOST_INTERVALS": "",
+            "LINKCHECK_BACKOFF": "0.01",
+            "LINKCHECK_CHUNK_SIZE": "2",
+        }
+        command = [sys.executable, "-m", "celery", "-A", "roadmap_site", "worker"]
+        command += ["--pool=prefork", f"--concurrency={concurrency}", "-Q", self.queue]
+        command += ["--loglevel=INFO"]
+        command += ["-n", f"{self.queue}@%h", "--without-mingle", "--without-gossip"]
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command,
+                cwd=Path(__file__).resolve().parent.parent,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so cleanup reaches the children
+            )
+
+    def children(self) -> list[int]:
+        pid = self.process.pid
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+
+    def stop(self) -> None:
+        for sig, wait in [(signal.SIGTERM, 20), (signal.SIGKILL, 10)]:
+            try:
+                os.killpg(self.process.pid, sig)
+                self.process.wait(wait)
+                return
+            except ProcessLookupError:
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture
+def start_prefork_worker(transactional_db, tmp_path, redis_client):
+    """Starts a worker subprocess; stops it, and drops its queue, after the test."""
+    # A lock left by an aborted test run would hold the first run back.
+    redis_client.delete(link_service.lock_key(link_service.FULL_RUN_LOCK))
+    workers = []
+
+    def start(*, concurrency: int = 1) -> PreforkWorker:
+        workers.append(PreforkWorker(tmp_path / "worker.log", concurrency=concurrency))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()
+        redis_client.delete(worker.queue)
+        print(worker.log.read_text())  # pytest shows it when the test fails
+
+
+@pytest.fixture
+def slow_server():
+    server = CaseServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+def test_a_run_whose_worker_child_is_killed_is_redelivered_and_finishes_within_a_minute(
+    start_prefork_worker, slow_server
+):
+    worker = start_prefork_worker()
+    urls = [slow_server.url(f"/hold?s=0.4&t=kill-{n}") for n in range(12)]
+    for url in urls:
+        ResourceFactory(url=url)
+
+    task_id = tasks.run_link_check.apply_async(queue=worker.queue).id
+    # Two chunks of two saved, the third in flight: kill the pool child there.
+    assert wait_for(lambda: LinkCheck.objects.count() >= 4, timeout=60)
+    [child] = worker.children()
+    os.kill(child, signal.SIGKILL)
+    killed_at = time.monotonic()
+    # Let requests the child sent just before dying reach the server. The redelivered task
+    # sends none meanwhile: it first waits for the dead run's lock to lapse.
+    time.sleep(0.5)
+    with slow_server.lock:
+        requested = {slow_server.url(path) for path in slow_server.hits}
+    recorded = set(LinkCheck.objects.values_list("link__url", flat=True))
+    assert len(recorded) < len(urls)
+    in_flight = requested - recorded
+
+    assert wait_for(lambda: not Link.objects.filter(last_checked_at=None).exists(), timeout=60)
+    assert time.monotonic() - killed_at < 60
+    # Checked once each, apart from the requests the killed child had in flight.
+    hits = {slow_server.url(path): count for path, count in slow_server.hits.items()}
+    checked_twice = {url for url in urls if hits[url] != 1}
+    assert checked_twice <= in_flight and len(checked_twice) <= 2  # at most one chunk
+    assert max(hits.values()) <= 2
+    assert sorted(LinkCheck.objects.values_list("link__url", flat=True)) == sorted(urls)
+    # Celery put the task back at once (not after the broker's hour-long visibility timeout):
+    # the same task was received twice, and the second delivery succeeded.
+    task = f"tracker.tasks.run_link_check[{task_id}]"
+    assert wait_for(lambda: f"{task} succeeded" in worker.log.read_text(), timeout=10)
+    log = worker.log.read_text()
+    assert "WorkerLostError" in log
+    assert log.count(f"{task} received") == 2
+    # The redelivered run skipped the links whose results the killed one had saved.
+    assert f"'checked': {len(urls) - len(recorded)}," in log
+
+
+@pytest.mark.slow
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+def test_two_runs_queued_at_once_on_a_real_worker_never_overlap(start_prefork_worker, slow_server):
+    worker = start_prefork_worker(concurrency=2)
+    urls = [slow_server.url(f"/hold?s=0.5&t=overlap-{n}") for n in range(8)]
+    for url in urls:
+        ResourceFactory(url=url)
+
+    ids = [tasks.run_link_check.apply_async(queue=worker.queue).id for _ in range(2)]
+
+    def both_done():
+        log = worker.log.read_text()
+        return all(f"run_link_check[{task_id}] succeeded" in log for task_id in ids)
+
+    assert wait_for(both_done, timeout=60)
+    assert worker.log.read_text().count("'locked': True") == 1
+    hits = {slow_server.url(path): count for path, count in slow_server.hits.items()}
+    assert hits == dict.fromkeys(urls, 1)
+    assert LinkCheck.objects.count() == len(urls)
 
 
 # --- The admin ------------------------------------------------------------------------------
@@ -528,6 +734,18 @@ def test_check_links_without_urls_checks_and_records_all_content_links(db, serve
     out = capsys.readouterr().out
     assert "Checked 2 links" in out
     assert LinkCheck.objects.count() == 2
+
+
+def test_check_links_does_not_record_while_a_scheduled_run_holds_the_lock(db, server):
+    from django.core.management.base import CommandError
+
+    ResourceFactory(url=server.url("/ok?t=cmd-locked"))
+    with (
+        link_service.run_lock(link_service.FULL_RUN_LOCK),
+        pytest.raises(CommandError, match="already running"),
+    ):
+        call_command("check_links")
+    assert not LinkCheck.objects.exists()
 
 
 def test_check_links_rejects_bad_options(db):

@@ -29,27 +29,33 @@ LINK_RUN_LIMIT = settings.LINKCHECK_RUN_TIME_LIMIT
 
 @shared_task(
     name="tracker.tasks.run_link_check",
+    bind=True,
     acks_late=True,
     soft_time_limit=LINK_RUN_LIMIT,
     time_limit=LINK_RUN_LIMIT + 60,
 )
-def run_link_check() -> dict:
+def run_link_check(self) -> dict:
     """Daily: check every due link, then email staff about newly confirmed broken ones."""
     from tracker.services import links
 
-    result = links.run_full_check().as_dict()
+    # The task id owns the run's lock: redelivered after its worker died, it takes it over.
+    result = links.run_full_check(owner=self.request.id).as_dict()
     logger.info("link check", extra=result)
     return result
 
 
 @shared_task(
-    name="tracker.tasks.check_new_links", acks_late=True, soft_time_limit=240, time_limit=290
+    name="tracker.tasks.check_new_links",
+    bind=True,
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=290,
 )
-def check_new_links() -> dict:
+def check_new_links(self) -> dict:
     """Every 5 minutes: new or edited links, and broken ones due for their confirming check."""
     from tracker.services import links
 
-    result = links.run_quick_check().as_dict()
+    result = links.run_quick_check(owner=self.request.id).as_dict()
     logger.info("new links checked", extra=result)
     return result
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
+import redis
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -37,7 +39,8 @@ CONFIRM_AFTER = timedelta(hours=24)
 RESUME_WINDOW = timedelta(hours=12)
 FULL_RUN_LOCK = "linkcheck:full-run"
 QUICK_RUN_LOCK = "linkcheck:quick-run"
-LOCK_TTL = 15 * 60  # extended after every chunk; a killed worker's lock lapses by itself
+# A heartbeat renews a run's lock every LOCK_TTL / 3, so a killed run's lock lapses this soon.
+LOCK_TTL = 30
 QUICK_RUN_LIMIT = 500
 
 
@@ -219,6 +222,7 @@ class RunSummary:
     newly_confirmed: int = 0
     alerts_sent: int = 0
     locked: bool = False  # another run held the lock; nothing was done
+    stopped: bool = False  # lost the lock midway and stopped, rather than overlap another run
 
     def as_dict(self) -> dict:
         return {
@@ -227,6 +231,7 @@ class RunSummary:
             "newly_confirmed": self.newly_confirmed,
             "alerts_sent": self.alerts_sent,
             "locked": self.locked,
+            "stopped": self.stopped,
         }
 
 
@@ -249,11 +254,13 @@ def check_links(
     config: linkcheck.CheckConfig | None = None,
     chunk_size: int | None = None,
     after_chunk: Callable[[list[tuple[Link, linkcheck.CheckResult]]], None] | None = None,
+    keep_going: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """Check links chunk by chunk, saving each chunk's results as soon as it is done.
 
     A worker killed mid-run loses at most the chunk in flight: earlier chunks are saved,
-    and a later run (see due_for_run) picks up the rest. Checking twice is harmless.
+    and a later run (see due_for_run) picks up the rest. `keep_going` is asked before each
+    chunk; when it says no, the run stops there.
     """
     config = config or checker_config()
     chunk_size = chunk_size or settings.LINKCHECK_CHUNK_SIZE
@@ -261,6 +268,9 @@ def check_links(
     summary = RunSummary()
     display_changed = False
     for start in range(0, len(ordered), chunk_size):
+        if keep_going is not None and not keep_going():
+            summary.stopped = True
+            break
         chunk = ordered[start : start + chunk_size]
         results = linkcheck.check_urls([link.url for link in chunk], config)
         by_url = {result.url: result for result in results}
@@ -288,11 +298,14 @@ def lock_key(name: str) -> str:
 
 
 @contextmanager
-def run_lock(name: str, *, ttl: int = LOCK_TTL) -> Iterator[Callable[[], None] | None]:
+def run_lock(
+    name: str, *, owner: str = "", ttl: int = LOCK_TTL
+) -> Iterator[Callable[[], bool] | None]:
     """Hold a named lock across processes (Redis) or, without Redis, within this process.
 
-    Yields a function that renews the lock (call it between chunks), or None when another
-    run holds the lock.
+    Yields a function that renews the lock and says whether this run still holds it, or
+    None when another run holds it. `owner` is the Celery task id: when a task is
+    redelivered because its worker child died, it waits for the dead run's lock to lapse.
     """
     if not settings.REDIS_URL:
         lock = _local_locks[name]
@@ -300,58 +313,101 @@ def run_lock(name: str, *, ttl: int = LOCK_TTL) -> Iterator[Callable[[], None] |
             yield None
             return
         try:
-            yield lambda: None
+            yield lambda: True
         finally:
             lock.release()
         return
 
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    lock = client.lock(lock_key(name), timeout=ttl, blocking=False)
-    if not lock.acquire(blocking=False):
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=10)
+    # thread_local=False: the heartbeat thread renews the token the run's thread took.
+    lock = client.lock(lock_key(name), timeout=ttl, thread_local=False)
+    if not _acquire(client, lock, owner=owner, ttl=ttl):
         yield None
         return
+    stop = threading.Event()
+    heartbeat = threading.Thread(target=_heartbeat, args=(lock, ttl, stop), daemon=True)
+    heartbeat.start()
     try:
-        yield lambda: lock.extend(ttl, replace_ttl=True)
+        yield lambda: _renew(lock, ttl)
     finally:
+        stop.set()
+        heartbeat.join()
         try:
             lock.release()
         except redis.exceptions.LockError:
-            # It expired (the run outlived the TTL between renewals); nothing to release.
-            logger.warning("link check lock %s had expired", name)
+            logger.warning("link check lock %s was lost before the run ended", name)
+
+
+def _acquire(client: redis.Redis, lock, *, owner: str, ttl: int) -> bool:
+    # One token per holder; its task-id prefix tells an earlier delivery of the same task.
+    token = f"{owner}:{uuid.uuid4().hex}"
+    if lock.acquire(blocking=False, token=token):
+        return True
+    holder = client.get(lock.name)
+    if holder is None:  # it lapsed just now
+        return lock.acquire(blocking=False, token=token)
+    if not owner or not holder.decode().startswith(f"{owner}:"):
+        return False
+    # The broker redelivers a task whose process died, but a task can also be redelivered
+    # while it still runs (the broker's visibility timeout): only a live run's heartbeat
+    # keeps the lock beyond ttl, so waiting that long (and a second) tells the two apart.
+    logger.info("link check lock %s held by an earlier delivery of this task; waiting", lock.name)
+    return lock.acquire(blocking=True, blocking_timeout=ttl + 1, token=token)
+
+
+def _renew(lock, ttl: int) -> bool:
+    try:
+        lock.extend(ttl, replace_ttl=True)
+    except redis.exceptions.LockError:
+        return False  # it lapsed, and another run may hold it now
+    except redis.exceptions.RedisError as error:
+        # Redis is unreachable: no other run can take the lock meanwhile either.
+        logger.warning("could not renew link check lock: %s", error)
+    return True
+
+
+def _heartbeat(lock, ttl: int, stop: threading.Event) -> None:
+    # Renewing from a thread keeps the lock through chunks of any length; a killed run
+    # stops renewing, so its lock lapses within ttl.
+    while not stop.wait(ttl / 3):
+        if not _renew(lock, ttl):
+            return
 
 
 def run_full_check(
     *,
+    owner: str = "",
     config: linkcheck.CheckConfig | None = None,
     chunk_size: int | None = None,
     after_chunk: Callable | None = None,
 ) -> RunSummary:
-    """The scheduled run: sync links, check everything due, email newly confirmed breakage."""
-    with run_lock(FULL_RUN_LOCK) as renew:
+    """The scheduled run: sync links, check everything due, email newly confirmed breakage.
+
+    `owner` is the Celery task id, so a redelivered task takes over its dead run's lock.
+    """
+    with run_lock(FULL_RUN_LOCK, owner=owner) as renew:
         if renew is None:
             logger.info("link check already running; this run does nothing")
             return RunSummary(locked=True)
         sync_links()
-        now = timezone.now()
-        due = Link.objects.due_for_run(now, min_gap=RESUME_WINDOW)
-
-        def between_chunks(pairs):
-            renew()
-            if after_chunk is not None:
-                after_chunk(pairs)
-
+        due = Link.objects.due_for_run(timezone.now(), min_gap=RESUME_WINDOW)
         summary = check_links(
-            links=list(due), config=config, chunk_size=chunk_size, after_chunk=between_chunks
+            links=list(due),
+            config=config,
+            chunk_size=chunk_size,
+            after_chunk=after_chunk,
+            keep_going=renew,
         )
-        summary.alerts_sent = send_broken_link_alerts()
+        if summary.stopped:
+            logger.warning("link check lost its lock and stopped; the next run checks the rest")
+        else:
+            summary.alerts_sent = send_broken_link_alerts()
         return summary
 
 
-def run_quick_check(*, config: linkcheck.CheckConfig | None = None) -> RunSummary:
+def run_quick_check(*, owner: str = "", config: linkcheck.CheckConfig | None = None) -> RunSummary:
     """Every few minutes: check links never checked (new or edited) and due confirmations."""
-    with run_lock(QUICK_RUN_LOCK) as renew:
+    with run_lock(QUICK_RUN_LOCK, owner=owner) as renew:
         if renew is None:
             return RunSummary(locked=True)
         sync_links()
@@ -360,7 +416,7 @@ def run_quick_check(*, config: linkcheck.CheckConfig | None = None) -> RunSummar
         seen = [link.id for link in links]
         confirming = Link.objects.awaiting_confirmation(now).exclude(id__in=seen)
         links += confirming[: QUICK_RUN_LIMIT - len(links)]
-        return check_links(links=links, config=config, after_chunk=lambda pairs: renew())
+        return check_links(links=links, config=config, keep_going=renew)
 
 
 def request_check(*, links: Iterable[Link]) -> list[int]:

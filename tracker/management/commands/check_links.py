@@ -59,14 +59,21 @@ class Command(BaseCommand):
                 self._print(result, as_json)
             return
 
-        link_service.sync_links()
-        links = list(Link.objects.checkable())
-
         def report(pairs):
             for _, result in pairs:
                 self._print(result, as_json)
 
-        summary = link_service.check_links(links=links, config=config, after_chunk=report)
+        # The scheduled run's lock: two runs recording at once would check links twice.
+        with link_service.run_lock(link_service.FULL_RUN_LOCK) as renew:
+            if renew is None:
+                raise CommandError("A link check is already running; try again once it is done.")
+            link_service.sync_links()
+            links = list(Link.objects.checkable())
+            summary = link_service.check_links(
+                links=links, config=config, after_chunk=report, keep_going=renew
+            )
+        if summary.stopped:
+            raise CommandError("Stopped: another run took over the link check lock.")
         if not as_json:
             states = ", ".join(f"{state}: {n}" for state, n in sorted(summary.states.items()))
             self.stdout.write(self.style.SUCCESS(f"Checked {summary.checked} links ({states})."))
