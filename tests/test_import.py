@@ -862,7 +862,9 @@ def test_import_explains_its_options():
 
 # --- The YAML layer on its own ------------------------------------------------------------------
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=150).map(clean_text)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=150
+).map(clean_text)
 _line = _text.filter(bool).filter(lambda s: len(s) <= 120)
 
 
