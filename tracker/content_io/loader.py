@@ -213,7 +213,8 @@ class _Builder:
         try:
             return self.scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
-            self.problem(line, f"cannot read value: {error}")
+            reason = error.problem if isinstance(error, yaml.MarkedYAMLError) else error
+            self.problem(line, f"cannot read value: {reason}")
             return None
         finally:
             self.scalars.constructed_objects.pop(node, None)

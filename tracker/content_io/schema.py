@@ -119,10 +119,10 @@ _INT_MAX = 2147483647
 
 # Limits of hostile or runaway input (content/README.md, "Limits"): far above any real
 # roadmap, far below what would stall an import at deploy time.
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 50_000  # any text without a column limit: markdown, notes, list entries
 MAX_DEPTH = 50
-MAX_NODES = 200_000  # counting each alias as the nodes it stands for
+MAX_NODES = 100_000  # counting each alias as the nodes it stands for
 MAX_ALIASES = 1_000
 # Characters no database column can hold (NUL for PostgreSQL) or no encoder can write.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
