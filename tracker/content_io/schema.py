@@ -56,37 +56,21 @@ ITEM_KEYS = (
 )
 RESOURCE_KEYS = ("title", "url", "kind", "level", "group", "row", "note", "key")
 
-# The fields the importer writes and merges, per kind (model field names, except `section`
-# and `owner`, which are slugs, and `prerequisites`, a sorted list of slugs).
+# The fields the importer writes and merges, per kind: the schema keys that are not
+# identities or children, plus `order` (the position in the file), `section` and `owner`
+# (slugs) and `prerequisites` (a sorted list of slugs).
+_NOT_FIELDS = {"schema", "slug", "key", "sections", "items", "resources", "prerequisites"}
+
+
+def _fields(keys: tuple[str, ...], before: tuple = (), after: tuple = ("order",)) -> tuple:
+    return (*before, *(key for key in keys if key not in _NOT_FIELDS), *after)
+
+
 TRACKED_FIELDS = {
-    "roadmap": ("title", "summary", "intro", "tagline", "order"),
-    "section": (
-        "kind",
-        "title",
-        "level",
-        "body",
-        "entries",
-        "callout",
-        "table_headers",
-        "order",
-    ),
-    "item": (
-        "section",
-        "kind",
-        "title",
-        "level",
-        "group",
-        "description",
-        "note",
-        "optional",
-        "skills",
-        "badge_url",
-        "effort_hours",
-        "effort_note",
-        "order",
-        "prerequisites",
-    ),
-    "resource": ("owner", "title", "url", "kind", "level", "group", "row", "note", "order"),
+    "roadmap": _fields(ROADMAP_KEYS, after=()),  # its order is written in the file
+    "section": _fields(SECTION_KEYS),
+    "item": _fields(ITEM_KEYS, before=("section",), after=("order", "prerequisites")),
+    "resource": _fields(RESOURCE_KEYS, before=("owner",)),
 }
 
 _MODELS = {"roadmap": Roadmap, "section": Section, "item": Item, "resource": Resource}
