@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from tracker.content_io.schema import DEFAULT_ITEM_KIND, SCHEMA_VERSION, default_resource_key
+from tracker.models import Item, Resource, Section
 
 
 class _Flow(list):
@@ -87,8 +88,6 @@ def export_data(roadmap: Any) -> dict:
     resource's level when it equals its owner's, a key equal to the default key), so the
     importer reads back exactly the values stored.
     """
-    from tracker.models import Item, Resource, Section
-
     sections = list(Section.objects.active().filter(roadmap=roadmap).order_by("order", "pk"))
     items = list(
         Item.objects.active()
@@ -97,45 +96,18 @@ def export_data(roadmap: Any) -> dict:
         .prefetch_related("prerequisites")
     )
     resources = list(Resource.objects.active().filter(roadmap=roadmap).order_by("order", "pk"))
-    active_items = {item.pk: item for item in items}
-    active_sections = {section.pk: section for section in sections}
+    resources_of = _resources_by_owner(resources, items, sections)
     order_of = {item.slug: index for index, item in enumerate(items)}
-
-    data: dict[str, Any] = {"schema": SCHEMA_VERSION, "slug": roadmap.slug, "title": roadmap.title}
-    for name in ("summary", "intro", "tagline"):
-        if getattr(roadmap, name):
-            data[name] = getattr(roadmap, name)
-    if roadmap.order:
-        data["order"] = roadmap.order
-
-    resources_of: dict[str, list[Resource]] = {}
-    for resource in resources:
-        if resource.item_id is not None:
-            if resource.item_id in active_items:
-                resources_of.setdefault(f"item:{active_items[resource.item_id].slug}", []).append(
-                    resource
-                )
-        elif resource.section_id in active_sections:
-            owner = f"section:{active_sections[resource.section_id].slug}"
-            resources_of.setdefault(owner, []).append(resource)
-
     items_of: dict[int, list[Item]] = {}
     for item in items:
         items_of.setdefault(item.section_id, []).append(item)
 
+    data: dict[str, Any] = {"schema": SCHEMA_VERSION, "slug": roadmap.slug, "title": roadmap.title}
+    _copy_set(roadmap, data, ("summary", "intro", "tagline", "order"))
     data["sections"] = []
     for section in sections:
-        entry: dict[str, Any] = {"slug": section.slug, "kind": section.kind, "title": section.title}
-        if section.level:
-            entry["level"] = section.level
-        if section.body:
-            entry["body"] = section.body
-        if section.entries:
-            entry["entries"] = list(section.entries)
-        if section.callout:
-            entry["callout"] = section.callout
-        if section.table_headers:
-            entry["table_headers"] = _Flow(section.table_headers)
+        entry = {"slug": section.slug, "kind": section.kind, "title": section.title}
+        _copy_set(section, entry, ("level", "body", "entries", "callout", "table_headers"))
         owner = f"section:{section.slug}"
         if owner in resources_of:
             entry["resources"] = [
@@ -149,6 +121,33 @@ def export_data(roadmap: Any) -> dict:
     return data
 
 
+def _copy_set(row: Any, entry: dict, names: tuple[str, ...]) -> None:
+    """Copy the fields of `row` that are set (not empty, not zero); short lists on one line."""
+    for name in names:
+        value = getattr(row, name)
+        if value:
+            entry[name] = _Flow(value) if name in _FLOW_LISTS else value
+
+
+# Lists of short words, written `[a, b]`; other lists (section entries) one entry a line.
+_FLOW_LISTS = {"table_headers", "skills"}
+
+
+def _resources_by_owner(resources: list, items: list, sections: list) -> dict[str, list]:
+    """Active resources by owner (`item:<slug>` or `section:<slug>`); archived owners' left out."""
+    item_slugs = {item.pk: item.slug for item in items}
+    section_slugs = {section.pk: section.slug for section in sections}
+    resources_of: dict[str, list[Resource]] = {}
+    for resource in resources:
+        if resource.item_id is not None:
+            prefix, slug = "item", item_slugs.get(resource.item_id)
+        else:
+            prefix, slug = "section", section_slugs.get(resource.section_id)
+        if slug:
+            resources_of.setdefault(f"{prefix}:{slug}", []).append(resource)
+    return resources_of
+
+
 def _export_item(item: Any, section: Any, resources_of: dict, order_of: dict) -> dict:
     entry: dict[str, Any] = {"slug": item.slug}
     if item.kind != DEFAULT_ITEM_KIND.get(section.kind):
@@ -156,18 +155,9 @@ def _export_item(item: Any, section: Any, resources_of: dict, order_of: dict) ->
     entry["title"] = item.title
     if item.level != section.level:
         entry["level"] = item.level
-    for name in ("group", "description", "note"):
-        if getattr(item, name):
-            entry[name] = getattr(item, name)
-    if item.optional:
-        entry["optional"] = True
-    if item.skills:
-        entry["skills"] = _Flow(item.skills)
-    if item.badge_url:
-        entry["badge_url"] = item.badge_url
+    _copy_set(item, entry, ("group", "description", "note", "optional", "skills", "badge_url"))
     entry["effort_hours"] = item.effort_hours
-    if item.effort_note:
-        entry["effort_note"] = item.effort_note
+    _copy_set(item, entry, ("effort_note",))
     # Archived prerequisites are left out: they are not in the file, so they would not validate.
     needs = sorted(
         (p.slug for p in item.prerequisites.all() if p.slug in order_of), key=order_of.get
