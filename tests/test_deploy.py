@@ -129,7 +129,6 @@ def test_the_wsgi_app_loads_every_view_before_its_first_request():
         [sys.executable, "-c", script], cwd=ROOT, env=production_env(), capture_output=True,
         text=True, check=True,
     )  # fmt: skip
-    # The last line: logging (JSON on stdout) may come first.
     assert result.stdout.splitlines()[-1] == "True True"
 
 
@@ -137,7 +136,9 @@ def test_logs_are_one_json_object_per_line():
     env = production_env()
     script = "import logging; logging.getLogger('tracker.test').warning('disk %s', 'full')"
     result = _manage("shell", "-v", "0", "-c", script, env=env)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    # Logs go to stderr: a command's stdout is its data (export_roadmap llm > file).
+    assert "tracker.test" not in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
     mine = [r for r in records if r.get("logger") == "tracker.test"]
     assert mine and mine[0]["message"] == "disk full" and mine[0]["level"] == "WARNING"
