@@ -26,11 +26,13 @@ from tracker.content_io import (
     dump_yaml,
     load_roadmaps,
     load_yaml,
+    schema,
     validate_data,
     validate_file,
 )
 from tracker.management.commands.import_roadmap import Command as ImportCommand
 from tracker.models import Item, ProgressEvent, Resource, Roadmap, Section, Status
+from tracker.models.content import Level
 from tracker.services.content import import_roadmaps
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -862,7 +864,9 @@ def test_import_explains_its_options():
 
 # --- The YAML layer on its own ------------------------------------------------------------------
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=150).map(clean_text)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=150
+).map(clean_text)
 _line = _text.filter(bool).filter(lambda s: len(s) <= 120)
 
 
@@ -922,3 +926,55 @@ def test_text_with_yaml_line_break_characters_is_exported_exactly():
     data = {"title": "0\x850", "note": "a\u2028b " * 30, "body": "x\n\x85y"}
 
     assert yaml.safe_load(dump_yaml(data)) == data
+
+
+# --- The schema and the models ------------------------------------------------------------------
+
+SCHEMA_MODELS = {"roadmap": Roadmap, "section": Section, "item": Item, "resource": Resource}
+SCHEMA_KEYS = {
+    "roadmap": schema.ROADMAP_KEYS,
+    "section": schema.SECTION_KEYS,
+    "item": schema.ITEM_KEYS,
+    "resource": schema.RESOURCE_KEYS,
+}
+SCHEMA_CHOICES = {
+    ("section", "kind"): schema.SECTION_KINDS,
+    ("item", "kind"): schema.ITEM_KINDS,
+    ("resource", "kind"): schema.RESOURCE_KINDS,
+    **{(kind, "level"): schema.LEVELS for kind in ("section", "item", "resource")},
+}
+
+
+@pytest.mark.parametrize("kind", SCHEMA_MODELS)
+def test_the_schemas_choices_and_length_limits_are_the_models(kind):
+    for column in SCHEMA_MODELS[kind]._meta.fields:
+        if column.name not in SCHEMA_KEYS[kind]:
+            continue
+        if column.choices:
+            assert list(SCHEMA_CHOICES[kind, column.name]) == [v for v, _ in column.choices]
+        elif column.name == "slug":
+            assert column.max_length == schema.SLUG_MAX
+        elif column.max_length:
+            assert schema._MAX_LENGTH[kind, column.name] == column.max_length
+
+
+def test_levels_and_default_item_kinds_are_model_choices():
+    assert list(schema.LEVELS) == Level.values
+    assert set(schema.DEFAULT_ITEM_KIND) <= set(Section.Kind.values)
+    assert set(schema.DEFAULT_ITEM_KIND.values()) <= set(Item.Kind.values)
+
+
+@pytest.mark.parametrize(("kind", "key"), list(schema._MAX_LENGTH))
+def test_a_value_one_character_over_its_column_limit_is_a_problem(kind, key):
+    limit = schema._MAX_LENGTH[kind, key]
+    resource = {"title": "R", "kind": "book"}
+    item = {"slug": "i", "kind": "topic", "title": "I", "effort_hours": 1, "resources": [resource]}
+    section = {"slug": "a", "kind": "text", "title": "A", "items": [item]}
+    data = {"schema": 1, "slug": "s", "title": "T", "sections": [section]}
+    target = {"roadmap": data, "section": section, "item": item, "resource": resource}[kind]
+    prefix = "https://example.org/" if key.endswith("url") else ""
+    target[key] = prefix + "x" * (limit + 1 - len(prefix))
+
+    [problem] = validate_data(data)
+
+    assert problem.message.endswith(f"is {limit + 1} characters long; at most {limit} fit")

@@ -4,32 +4,24 @@ the exporter and the markdown converter."""
 import hashlib
 import re
 
+from tracker.models.content import Item, Level, Resource, Roadmap, Section
+
 SCHEMA_VERSION = 1
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # Item pages live at /roadmaps/<slug>/<item-slug>/, beside these roadmap-level actions.
 RESERVED_ITEM_SLUGS = frozenset({"follow", "unfollow", "status", "note"})
-SLUG_MAX = 80
-KEY_MAX = 300
 
-LEVELS = ("beginner", "intermediate", "advanced")
-SECTION_KINDS = (
-    "prerequisites",
-    "level",
-    "techniques",
-    "projects",
-    "outcomes",
-    "careers",
-    "notes",
-    "text",
-)
-ITEM_KINDS = ("topic", "concept", "technique", "project")
-RESOURCE_KINDS = ("book", "video", "playlist", "course", "paper", "article", "documentation")
+# Kinds and levels are the models' choices, in their order (the README lists them so).
+LEVELS = tuple(Level.values)
+SECTION_KINDS = tuple(Section.Kind.values)
+ITEM_KINDS = tuple(Item.Kind.values)
+RESOURCE_KINDS = tuple(Resource.Kind.values)
 # README: an item's kind defaults from its section; other sections must say.
 DEFAULT_ITEM_KIND = {
-    "prerequisites": "topic",
-    "level": "concept",
-    "techniques": "technique",
-    "projects": "project",
+    Section.Kind.PREREQUISITES.value: Item.Kind.TOPIC.value,
+    Section.Kind.LEVEL.value: Item.Kind.CONCEPT.value,
+    Section.Kind.TECHNIQUES.value: Item.Kind.TECHNIQUE.value,
+    Section.Kind.PROJECTS.value: Item.Kind.PROJECT.value,
 }
 
 # Schema keys in README order; export writes them in this order too.
@@ -64,55 +56,70 @@ ITEM_KEYS = (
 )
 RESOURCE_KEYS = ("title", "url", "kind", "level", "group", "row", "note", "key")
 
-# The fields the importer writes and merges, per kind (model field names, except `section`
-# and `owner`, which are slugs, and `prerequisites`, a sorted list of slugs).
+# The fields the importer writes and merges, per kind: the schema keys that are not
+# identities or children, plus `order` (the position in the file), `section` and `owner`
+# (slugs) and `prerequisites` (a sorted list of slugs).
+_NOT_FIELDS = {"schema", "slug", "key", "sections", "items", "resources", "prerequisites"}
+
+
+def _fields(keys: tuple[str, ...], before: tuple = (), after: tuple = ("order",)) -> tuple:
+    return (*before, *(key for key in keys if key not in _NOT_FIELDS), *after)
+
+
 TRACKED_FIELDS = {
-    "roadmap": ("title", "summary", "intro", "tagline", "order"),
-    "section": (
-        "kind",
-        "title",
-        "level",
-        "body",
-        "entries",
-        "callout",
-        "table_headers",
-        "order",
-    ),
-    "item": (
-        "section",
-        "kind",
-        "title",
-        "level",
-        "group",
-        "description",
-        "note",
-        "optional",
-        "skills",
-        "badge_url",
-        "effort_hours",
-        "effort_note",
-        "order",
-        "prerequisites",
-    ),
-    "resource": ("owner", "title", "url", "kind", "level", "group", "row", "note", "order"),
+    "roadmap": _fields(ROADMAP_KEYS, after=()),  # its order is written in the file
+    "section": _fields(SECTION_KEYS),
+    "item": _fields(ITEM_KEYS, before=("section",), after=("order", "prerequisites")),
+    "resource": _fields(RESOURCE_KEYS, before=("owner",)),
 }
 
-# Column limits of the models, checked here so PostgreSQL never rejects a valid-looking file.
-_MAX_LENGTH = {
-    ("roadmap", "title"): 200,
-    ("section", "title"): 200,
-    ("item", "title"): 200,
-    ("item", "group"): 120,
-    ("item", "note"): 300,
-    ("item", "badge_url"): 500,
-    ("resource", "title"): 300,
-    ("resource", "url"): 500,
-    ("resource", "group"): 120,
-    ("resource", "note"): 300,
-    ("resource", "key"): KEY_MAX,
+_MODELS = {"roadmap": Roadmap, "section": Section, "item": Item, "resource": Resource}
+_KEYS = {
+    "roadmap": ROADMAP_KEYS,
+    "section": SECTION_KEYS,
+    "item": ITEM_KEYS,
+    "resource": RESOURCE_KEYS,
 }
+
+
+def _column_limits() -> dict[tuple[str, str], int]:
+    limits = {}
+    for kind, model in _MODELS.items():
+        for key in _KEYS[kind]:
+            if key in ("slug", "kind", "level"):
+                continue  # checked against SLUG_MAX and the choices instead
+            column = next((f for f in model._meta.fields if f.name == key), None)
+            if column is not None and column.max_length:
+                limits[kind, key] = column.max_length
+    return limits
+
+
+# Column limits of the models, checked here so PostgreSQL never rejects a valid-looking file.
+_MAX_LENGTH = _column_limits()
+SLUG_MAX = Item._meta.get_field("slug").max_length
+KEY_MAX = Resource._meta.get_field("key").max_length
 _SMALLINT_MAX = 32767
 _INT_MAX = 2147483647
+
+# Limits of hostile or runaway input (content/README.md, "Limits"): far above any real
+# roadmap, far below what would stall an import at deploy time.
+MAX_FILE_BYTES = 1_000_000
+MAX_TEXT_CHARS = 50_000  # any text without a column limit: markdown, notes, list entries
+MAX_DEPTH = 50
+MAX_NODES = 100_000  # counting each alias as the nodes it stands for
+MAX_ALIASES = 1_000
+# Characters no database column can hold (NUL for PostgreSQL) or no encoder can write.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why `text` cannot be stored (a NUL character or a lone surrogate), or None."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    name = "a NUL character" if code == 0 else "a lone surrogate"
+    return f"contains {name} (U+{code:04X}), which cannot be stored; remove it"
 
 
 def default_resource_key(owner: str, group: str, url: str, title: str) -> str:
