@@ -1,16 +1,19 @@
 """Sign-in limits: per account and address, per address, per account everywhere (issue 14)."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
 from tracker import throttle
 from tracker.models import AuthAttempt
+from tracker.services import signin
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +225,30 @@ def test_the_owner_on_a_new_address_waits_out_the_delay_and_gets_in(client, lear
     assert "Try again in 15 seconds." in response.content.decode()
     with time_machine.travel(start + timedelta(seconds=15), tick=False):
         assert _sign_in(client, "alice@example.com", password, ip="10.0.0.1").status_code == 302
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_cannot_slip_past_the_pair_limit(learner):
+    # Twelve workers checking the count at the same moment must not all see "none yet".
+    barrier = threading.Barrier(12)
+    let_through = []
+
+    def guess():
+        try:
+            barrier.wait()
+            attempt, _ = signin.begin_sign_in(email="alice@example.com", ip="10.6.6.6")
+            let_through.append(attempt is not None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert let_through.count(True) == throttle.PAIR_LIMIT
 
 
 # --- issue 14.2: client addresses behind proxies -----------------------------------------

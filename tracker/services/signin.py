@@ -90,8 +90,10 @@ class ThrottledModelBackend(ModelBackend):
         if request is None:  # the shell or a command: nobody to throttle
             return super().authenticate(request, username, password, **kwargs)
         email = (username or kwargs.get("email") or "").strip().lower()[:254]
-        attempt, wait = begin_sign_in(email=email, ip=client_ip(request))
+        attempt_ip = client_ip(request)
+        attempt, wait = begin_sign_in(email=email, ip=attempt_ip)
         if attempt is None:
+            log.warning("sign-in refused for %s from %s for %s", email, attempt_ip, wait)
             request.sign_in_wait = wait
             raise PermissionDenied
         user = super().authenticate(request, username, password, **kwargs)
