@@ -251,6 +251,21 @@ def test_parallel_guesses_cannot_slip_past_the_pair_limit(learner):
     assert let_through.count(True) == throttle.PAIR_LIMIT
 
 
+@pytest.mark.needs_postgres
+def test_a_failed_sign_in_costs_seven_queries_and_a_refused_one_four(
+    client, learner, django_assert_num_queries
+):
+    # Savepoint, advisory lock, the attempts that matter, pruning, the new attempt, release,
+    # then ModelBackend's user lookup.
+    with django_assert_num_queries(7):
+        _sign_in(client, "alice@example.com", "wrong")
+    for _ in range(4):
+        _sign_in(client, "alice@example.com", "wrong")
+    # Savepoint, lock, the attempts, release: no password is looked up or hashed.
+    with django_assert_num_queries(4):
+        assert _sign_in(client, "alice@example.com", "wrong").status_code == 429
+
+
 # --- issue 14.2: client addresses behind proxies -----------------------------------------
 
 
