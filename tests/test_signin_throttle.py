@@ -1,11 +1,14 @@
 """Sign-in limits: per account and address, per address, per account everywhere (issue 14)."""
 
+import runpy
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +19,8 @@ from tracker.models import AuthAttempt
 from tracker.services import signin
 
 pytestmark = pytest.mark.django_db
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "roadmap_site" / "settings.py"
 
 
 @pytest.fixture(autouse=True)
@@ -318,6 +323,24 @@ def test_behind_one_proxy_each_client_has_its_own_counters(client, learner, pass
 def test_client_address_trusts_only_the_entries_our_proxies_added(proxies, forwarded, expected):
     meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded}
     assert throttle.client_ip(meta, trusted_proxies=proxies) == expected
+
+
+def _settings_under(monkeypatch, **env) -> dict:
+    monkeypatch.delenv("BEHIND_PROXY", raising=False)
+    monkeypatch.delenv("TRUSTED_PROXY_COUNT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_forwarded_addresses_are_trusted_only_behind_a_proxy(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "test-only")
+    assert _settings_under(monkeypatch)["TRUSTED_PROXY_COUNT"] == 0
+    assert _settings_under(monkeypatch, BEHIND_PROXY="1")["TRUSTED_PROXY_COUNT"] == 1
+    two = _settings_under(monkeypatch, BEHIND_PROXY="1", TRUSTED_PROXY_COUNT="2")
+    assert two["TRUSTED_PROXY_COUNT"] == 2
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT"):
+        _settings_under(monkeypatch, TRUSTED_PROXY_COUNT="-1")
 
 
 # --- the policy as plain functions -------------------------------------------------------
