@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.factories import UserFactory
 from tracker import throttle
@@ -362,6 +364,48 @@ def test_a_success_long_ago_makes_no_address_known():
     assert throttle.sign_in_wait([old, *guesses], email="a@x", ip="10.0.0.1", now=now) > timedelta(
         0
     )
+
+
+def _replay(guesses: list[tuple[int, int, int]]) -> list[throttle.Attempt]:
+    """Feed (seconds later, account, address) guesses through the policy; return those let in."""
+    now, let_in = datetime(2026, 12, 1, tzinfo=UTC), []
+    for gap, account, address in guesses:
+        now += timedelta(seconds=gap)
+        email, ip = f"user{account}@example.com", f"10.0.0.{address}"
+        if not throttle.sign_in_wait(let_in, email=email, ip=ip, now=now):
+            let_in.append(throttle.Attempt(email, ip, now, succeeded=False))
+    return let_in
+
+
+def _most_in_any_window(times: list[datetime], window: timedelta) -> int:
+    return max((sum(start <= t < start + window for t in times) for start in times), default=0)
+
+
+guesses = st.lists(
+    st.tuples(st.integers(0, 600), st.integers(0, 3), st.integers(0, 30)), max_size=150
+)
+
+
+@given(guesses)
+def test_no_account_and_address_ever_gets_more_than_five_guesses_in_fifteen_minutes(guesses):
+    let_in = _replay(guesses)
+    for pair in {(a.email, a.ip) for a in let_in}:
+        times = [a.at for a in let_in if (a.email, a.ip) == pair]
+        assert _most_in_any_window(times, throttle.PAIR_WINDOW) <= throttle.PAIR_LIMIT
+
+
+@given(guesses)
+def test_no_address_ever_gets_more_than_twenty_guesses_in_fifteen_minutes(guesses):
+    let_in = _replay(guesses)
+    for ip in {a.ip for a in let_in}:
+        times = [a.at for a in let_in if a.ip == ip]
+        assert _most_in_any_window(times, throttle.ADDRESS_WINDOW) <= throttle.ADDRESS_LIMIT
+
+
+def test_guessing_one_account_from_everywhere_all_day_gets_about_a_hundred_guesses():
+    # A guess every five seconds for a day, each from another address.
+    let_in = _replay([(5, 0, n % 250) for n in range(24 * 720)])
+    assert 100 <= len(let_in) <= 115
 
 
 @pytest.mark.parametrize(

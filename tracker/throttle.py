@@ -46,7 +46,7 @@ class Attempt:
 def limit_wait(
     times: Iterable[datetime], *, limit: int, window: timedelta, now: datetime
 ) -> timedelta:
-    """How long until fewer than `limit` of `times` fall inside the window ending then; 0 if now."""
+    """How long until fewer than `limit` of `times` lie inside the sliding window; 0 if already."""
     recent = sorted(t for t in times if t > now - window)
     if len(recent) < limit:
         return timedelta(0)
@@ -91,7 +91,7 @@ def sign_in_wait(attempts: Iterable[Attempt], *, email: str, ip: str, now: datet
 
 
 def wait_text(wait: timedelta) -> str:
-    """ "5 minutes", "1 minute" or "40 seconds", rounded up so the user never comes back early."""
+    """The wait as "N seconds" or "N minutes", rounded up so nobody comes back too early."""
     seconds = math.ceil(wait.total_seconds())
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
