@@ -4,7 +4,6 @@ Every variable is listed in .env.example.
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -113,7 +112,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
-    "axes",
     "csp",
     "tracker",
 ]
@@ -130,8 +128,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Axes must come last so it sees the outcome of authentication.
-    "axes.middleware.AxesMiddleware",
+    # Innermost, so the 429 page it returns still passes through the middleware above.
+    "tracker.middleware.SignInLimitMiddleware",
 ]
 
 ROOT_URLCONF = "roadmap_site.urls"
@@ -188,7 +186,9 @@ else:
 
 AUTH_USER_MODEL = "tracker.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # Checks passwords behind the sign-in limits (tracker/throttle.py has the policy).
+    "tracker.services.signin.ThrottledModelBackend",
+    # Loads sessions made by sign-up's login() and before the throttle existed.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,19 +201,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Brute-force protection: axes keeps its counters in the database, so every process agrees.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-# The sign-in page again, with "Too many failed sign-ins. Try again in N minutes." (HTTP 429).
-AXES_LOCKOUT_CALLABLE = "tracker.views.accounts.lockout_response"
-# Login forms post the email as "username"; axes would otherwise look for "email" and only
-# ever lock by address. Lower-cased, so changing case never buys more guesses.
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "tracker.views.accounts.axes_username"
-# A fixed window, so "try again in N minutes" stays true while someone keeps trying.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Sign-in limits count per client address. Behind proxies, the client's address is the entry
+# the last TRUSTED_PROXY_COUNT of them added to X-Forwarded-For; with 0 the header is ignored,
+# since anyone can send it. BEHIND_PROXY=1 means one proxy unless said otherwise.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY", False) else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more; got {TRUSTED_PROXY_COUNT}")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

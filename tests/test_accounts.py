@@ -56,6 +56,52 @@ def test_signup_refuses_an_email_already_used_in_another_case(client, learner):
     assert User.objects.filter(email__iexact="alice@example.com").count() == 1
 
 
+def _sign_up(client, email, ip="10.0.0.1"):
+    data = {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    return client.post(reverse("signup"), data, REMOTE_ADDR=ip)
+
+
+def test_an_address_probing_sign_up_for_taken_emails_is_stopped_after_ten(client):
+    # Sign-up says when an email is taken (see the README); probing for it is rate-limited.
+    for n in range(10):
+        UserFactory(email=f"member{n}@example.com")
+        assert _sign_up(client, f"member{n}@example.com", ip="10.6.6.6").status_code == 200
+
+    # Past the limit every sign-up from that address waits, taken email or not, so the
+    # refusal itself tells nothing.
+    response = _sign_up(client, "fresh@example.com", ip="10.6.6.6")
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Too many sign-up attempts from your network. Try again in 60 minutes." in page
+    assert 'value="fresh@example.com"' in page  # what was typed survives the refusal
+    assert not User.objects.filter(email="fresh@example.com").exists()
+
+    assert _sign_up(client, "fresh@example.com", ip="10.0.0.2").status_code == 302
+
+
+def test_sign_up_probing_limit_lifts_after_an_hour(client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(10):
+            UserFactory(email=f"member{n}@example.com")
+            _sign_up(client, f"member{n}@example.com", ip="10.6.6.6")
+    with time_machine.travel(start + timedelta(minutes=59), tick=False):
+        assert _sign_up(client, "fresh@example.com", ip="10.6.6.6").status_code == 429
+    with time_machine.travel(start + timedelta(minutes=60, seconds=1), tick=False):
+        assert _sign_up(client, "fresh@example.com", ip="10.6.6.6").status_code == 302
+
+
+def test_ordinary_sign_up_mistakes_do_not_count_against_the_address(client):
+    for _ in range(15):
+        response = client.post(
+            reverse("signup"),
+            {"email": "dana@example.com", "password1": "12345678", "password2": "12345678"},
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert response.status_code == 200
+    assert _sign_up(client, "dana@example.com").status_code == 302
+
+
 def test_signup_applies_djangos_password_validators(client):
     response = client.post(
         reverse("signup"),
@@ -164,75 +210,51 @@ def test_password_reset_for_unknown_email_sends_nothing_and_reveals_nothing(clie
     assert mail.outbox == []
 
 
-# --- lockout ------------------------------------------------------------------------------
+def _ask_for_reset(client, email, ip="10.0.0.1"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
 
 
-def test_sixth_sign_in_after_five_failures_is_refused_with_a_wait_time(client, learner, password):
-    for _ in range(4):
-        assert _sign_in(client, "alice@example.com", "wrong").status_code == 200
-    # Axes locks out as the fifth failure is recorded, so its answer already says so.
-    assert _sign_in(client, "alice@example.com", "wrong").status_code == 429
-
-    # Even the right password is refused while locked out.
-    response = _sign_in(client, "alice@example.com", password)
-    assert response.status_code == 429
-    page = response.content.decode()
-    assert "Too many failed sign-ins. Try again in 15 minutes." in page
-    assert '<form method="post"' in page  # still the sign-in page, with its form
-    assert SESSION_KEY not in client.session
+def test_thirty_reset_requests_send_three_emails_and_all_get_the_same_answer(client, learner):
+    responses = [_ask_for_reset(client, "alice@example.com") for _ in range(30)]
+    assert {(r.status_code, r["Location"]) for r in responses} == {
+        (302, reverse("password_reset_done"))
+    }
+    assert len(mail.outbox) == 3
 
 
-def test_lockout_message_counts_down(client, learner):
+def test_the_reset_limit_per_email_holds_across_addresses_and_case(client, learner):
+    for n, email in enumerate(["alice@example.com", "ALICE@example.com", "Alice@Example.com"] * 3):
+        _ask_for_reset(client, email, ip=f"10.0.{n}.1")
+    assert len(mail.outbox) == 3
+
+
+def test_one_address_asking_for_many_resets_is_stopped_after_ten(client):
+    for n in range(12):
+        UserFactory(email=f"member{n}@example.com")
+        response = _ask_for_reset(client, f"member{n}@example.com", ip="10.6.6.6")
+        assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 10
+    # Another address is not held up.
+    _ask_for_reset(client, "member11@example.com", ip="10.0.0.2")
+    assert len(mail.outbox) == 11
+
+
+def test_requests_for_unknown_emails_count_towards_the_address_limit(client, learner):
+    for n in range(10):
+        _ask_for_reset(client, f"nobody{n}@example.com", ip="10.6.6.6")
+    _ask_for_reset(client, "alice@example.com", ip="10.6.6.6")
+    assert mail.outbox == []
+
+
+def test_reset_emails_flow_again_an_hour_later(client, learner):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         for _ in range(5):
-            _sign_in(client, "alice@example.com", "wrong")
-    with time_machine.travel(start + timedelta(minutes=11), tick=False):
-        response = _sign_in(client, "alice@example.com", "wrong")
-    assert "Try again in 4 minutes." in response.content.decode()
-
-
-def test_lockout_expires_after_fifteen_minutes(client, learner, password):
-    start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        for _ in range(5):
-            _sign_in(client, "alice@example.com", "wrong")
-        assert _sign_in(client, "alice@example.com", password).status_code == 429
-    with time_machine.travel(start + timedelta(minutes=16), tick=False):
-        response = _sign_in(client, "alice@example.com", password)
-    assert response.status_code == 302
-    assert client.session[SESSION_KEY] == str(learner.pk)
-
-
-def test_lockout_of_one_account_leaves_others_on_other_addresses_alone(
-    client, learner, outsider, password
-):
-    for _ in range(5):
-        _sign_in(client, "alice@example.com", "wrong", ip="10.0.0.1")
-    assert _sign_in(client, "alice@example.com", password, ip="10.0.0.1").status_code == 429
-
-    response = _sign_in(client, "charlie@example.com", password, ip="10.0.0.2")
-    assert response.status_code == 302
-    assert client.session[SESSION_KEY] == str(outsider.pk)
-
-
-def test_the_locked_account_stays_locked_from_another_address(client, learner, password):
-    for _ in range(5):
-        _sign_in(client, "alice@example.com", "wrong", ip="10.0.0.1")
-    assert _sign_in(client, "alice@example.com", password, ip="10.0.0.9").status_code == 429
-
-
-def test_changing_the_emails_case_buys_no_extra_guesses(client, learner, password):
-    for variant in ["alice@example.com", "ALICE@example.com", "Alice@Example.com"] * 2:
-        _sign_in(client, variant, "wrong", ip=f"10.1.0.{len(variant)}")
-    assert _sign_in(client, "alice@example.com", password, ip="10.2.0.1").status_code == 429
-
-
-def test_one_address_guessing_many_accounts_is_locked_out(client, outsider, password):
-    for n in range(5):
-        _sign_in(client, f"guess{n}@example.com", "wrong", ip="10.0.0.7")
-    response = _sign_in(client, "charlie@example.com", password, ip="10.0.0.7")
-    assert response.status_code == 429
+            _ask_for_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 3
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        _ask_for_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 4
 
 
 # --- /me/ ---------------------------------------------------------------------------------

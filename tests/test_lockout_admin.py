@@ -1,4 +1,4 @@
-"""The admin's sign-in has the site's lockout: same counters, same limit, same message."""
+"""The admin's sign-in has the site's limits: same counters, same limits, same message."""
 
 import re
 
@@ -77,14 +77,22 @@ def test_failures_at_the_admin_count_for_the_site_sign_in_too(client, admin_user
     site = client.post(
         reverse("login"),
         {"username": "root@example.com", "password": password},
-        REMOTE_ADDR="10.0.0.9",
+        REMOTE_ADDR="10.0.0.1",
     )
-    admin = _admin_sign_in(client, "root@example.com", password, ip="10.0.0.9")
+    admin = _admin_sign_in(client, "root@example.com", password)
 
     assert site.status_code == 429
     assert admin.status_code == 429
     assert "Try again in 15 minutes." in admin.content.decode()
     assert SESSION_KEY not in client.session
+
+
+def test_guessing_an_admin_from_many_addresses_meets_growing_waits(client, admin_user, password):
+    for n in range(10):
+        response = _admin_sign_in(client, "root@example.com", "wrong", ip=f"10.9.0.{n}")
+    assert response.status_code == 429
+    assert "Try again in 15 seconds." in response.content.decode()
+    assert _admin_sign_in(client, "root@example.com", password, ip="10.0.0.5").status_code == 429
 
 
 def test_the_site_lockout_page_keeps_where_the_learner_was_going(client, learner):

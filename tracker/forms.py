@@ -4,10 +4,11 @@ import zoneinfo
 from functools import cache
 
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm
 from django.core.validators import URLValidator
 
 from tracker.models import Cohort, Item, Progress, Roadmap, Status, User
+from tracker.services.signin import allow_password_reset, client_ip
 
 # --- learners: accounts, /me/, progress -------------------------------------------------
 
@@ -40,6 +41,15 @@ class SignupForm(BaseUserCreationForm):
                 code="duplicate_email",
             )
         return email
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending nothing past the per-address and per-client limits."""
+
+    def save(self, *, request, **kwargs) -> None:
+        # The page answers the same either way: a refusal is logged, never shown.
+        if allow_password_reset(email=self.cleaned_data["email"], ip=client_ip(request)):
+            super().save(request=request, **kwargs)
 
 
 class ProfileForm(forms.ModelForm):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("roadmaps/<slug:slug>/<slug:item_slug>/", roadmaps.item_detail, name="item_detail"),
     # accounts and /me/
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", accounts.me, name="me"),
     path("me/export.json", accounts.export_json, name="export_json"),

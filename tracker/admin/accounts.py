@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from tracker.models import User
+from tracker.models import AuthAttempt, User
 
 
 @admin.register(User)
@@ -40,3 +40,19 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(AuthAttempt)
+class AuthAttemptAdmin(admin.ModelAdmin):
+    """Who is being refused and why; deleting an account's rows lifts its sign-in limits."""
+
+    list_display = ["at", "kind", "email", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["email", "ip_address"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,4 +1,4 @@
-from .accounts import User
+from .accounts import AuthAttempt, User
 from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
@@ -7,6 +7,7 @@ from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 
 __all__ = [
+    "AuthAttempt",
     "Cohort",
     "HostRule",
     "ImportedContent",

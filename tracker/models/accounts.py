@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 def new_calendar_token() -> str:
@@ -87,3 +88,33 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class AuthAttempt(models.Model):
+    """One sign-in, password-reset request or refused sign-up, kept as long as a limit needs it.
+
+    In the database rather than the cache, so the limits hold across processes and while
+    Redis is down (tracker/throttle.py has the policy).
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN_FAILED = "sign_in_failed"
+        SIGN_IN_SUCCEEDED = "sign_in_succeeded"
+        PASSWORD_RESET = "password_reset"
+        SIGN_UP_TAKEN = "sign_up_taken"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # As typed, lower-cased: it may name no account at all.
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "at"], name="authattempt_email_at"),
+            models.Index(fields=["ip_address", "at"], name="authattempt_ip_at"),
+            models.Index(fields=["at"], name="authattempt_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M:%S}"

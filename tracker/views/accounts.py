@@ -1,35 +1,35 @@
 """Accounts: sign-up, the lockout page, and the learner's own /me/ pages.
 
 Sign-in, sign-out, password change and reset are Django's own views (see tracker/urls.py) with
-templates in templates/registration/.
+templates in templates/registration/; their limits are in tracker/services/signin.py.
 """
 
 import csv
 import json
 import math
+from datetime import timedelta
 
-from axes.helpers import get_client_ip_address, get_cool_off
-from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker.forms import DeleteAccountForm, ProfileForm, SignupForm
+from tracker.forms import DeleteAccountForm, ProfileForm, SignupForm, ThrottledPasswordResetForm
 from tracker.selectors import exports
+from tracker.services import signin
 from tracker.services.progress import delete_account
+from tracker.throttle import wait_text
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -43,6 +43,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
+    if request.method == "POST" and (wait := signin.sign_up_wait(ip=signin.client_ip(request))):
+        message = f"Too many sign-up attempts from your network. Try again in {wait_text(wait)}."
+        form = SignupForm(initial={"email": request.POST.get("email", "")})
+        context = {"form": form, "next": next_url, "refusal_message": message}
+        return render(request, "registration/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -53,48 +58,32 @@ def signup(request: HttpRequest) -> HttpResponse:
                 request, "Welcome! Your account is ready. Set your weekly hours below."
             )
         return redirect(next_url or "me")
+    if form.has_error("email", "duplicate_email"):
+        signin.sign_up_email_taken(email=request.POST["email"], ip=signin.client_ip(request))
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
-def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
-    """AXES_USERNAME_CALLABLE: the email typed into the sign-in form, lower-cased."""
-    source = credentials if credentials is not None else request.POST
-    return (source.get("username") or "").strip().lower()
+# Django's own view and templates; the form sends nothing past the reset limits.
+password_reset = PasswordResetView.as_view(form_class=ThrottledPasswordResetForm)
 
 
-def minutes_until_unlocked(request: HttpRequest, username: str) -> int:
-    """Whole minutes until the newest failure for this account or address leaves the window."""
-    cool_off = get_cool_off(request)
-    ip_address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
-    latest = (
-        AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=ip_address))
-        .order_by("-attempt_time")
-        .values_list("attempt_time", flat=True)
-        .first()
-    )
-    if latest is None:
-        return math.ceil(cool_off.total_seconds() / 60)
-    remaining = (latest + cool_off - timezone.now()).total_seconds()
-    return max(1, math.ceil(remaining / 60))
-
-
-def lockout_response(request: HttpRequest, original_response=None, credentials=None):
-    """AXES_LOCKOUT_CALLABLE: the sign-in page again, saying when to come back (HTTP 429).
+def lockout_response(request: HttpRequest, wait: timedelta) -> HttpResponse:
+    """The sign-in page again, saying when to come back (HTTP 429 with Retry-After).
 
     The admin's sign-in gets its own page with the same message: one set of counters guards
     both doors, and each door answers in its own look, keeping where the user was going.
     """
-    minutes = minutes_until_unlocked(request, axes_username(request, credentials))
-    message = (
-        f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-    )
+    message = f"Too many failed sign-ins. Try again in {wait_text(wait)}."
     username = request.POST.get("username", "")
     next_url = _safe_next(request)
     if request.path == reverse("admin:login"):
-        return _admin_lockout_response(request, message, username, next_url)
-    form = AuthenticationForm(request, initial={"username": username})
-    context = {"form": form, "locked_out": True, "lockout_message": message, "next": next_url}
-    return render(request, "registration/login.html", context, status=429)
+        response = _admin_lockout_response(request, message, username, next_url)
+    else:
+        form = AuthenticationForm(request, initial={"username": username})
+        context = {"form": form, "locked_out": True, "lockout_message": message, "next": next_url}
+        response = render(request, "registration/login.html", context, status=429)
+    response["Retry-After"] = str(math.ceil(wait.total_seconds()))
+    return response
 
 
 def _safe_next(request: HttpRequest) -> str:
