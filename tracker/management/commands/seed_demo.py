@@ -8,7 +8,7 @@ bulk_create, so 500 learners take seconds.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -158,6 +158,39 @@ def _event(learner, item, status, previous, at) -> ProgressEvent:
     return ProgressEvent(learner=learner, item=item, status=status, previous_status=previous, at=at)
 
 
+@dataclass
+class _Rows:
+    """Everything the demo learners get, saved with a few bulk inserts."""
+
+    memberships: list = field(default_factory=list)
+    follows: list = field(default_factory=list)
+    progress: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+
+    def add_learner(self, user, cohort, items, *, now, rng) -> None:
+        persona = pick_persona(rng)
+        joined = now - timedelta(weeks=persona.weeks_ago, days=rng.uniform(0, 3))
+        sharing = rng.random() < 0.3
+        self.memberships.append(
+            Membership(cohort=cohort, learner=user, joined_at=joined, share_notes=sharing)
+        )
+        self.follows.append(RoadmapFollow(learner=user, roadmap_id=cohort.roadmap_id))
+        rows, history = simulate(learner=user, items=items, persona=persona, now=now, rng=rng)
+        self.progress += rows
+        self.events += history
+        if persona.speed and rng.random() < 0.75:  # most learners use the study plan
+            since = now - timedelta(weeks=persona.weeks_ago)
+            self.snapshots += plan_snapshots(learner=user, items=items, since=since, now=now)
+
+    def save(self) -> None:
+        Membership.objects.bulk_create(self.memberships, batch_size=1000, ignore_conflicts=True)
+        RoadmapFollow.objects.bulk_create(self.follows, batch_size=1000, ignore_conflicts=True)
+        Progress.objects.bulk_create(self.progress, batch_size=2000)
+        ProgressEvent.objects.bulk_create(self.events, batch_size=2000)
+        WeekPlan.objects.bulk_create(self.snapshots, batch_size=1000)
+
+
 class Command(BaseCommand):
     help = (
         "Create demo cohorts of learners with realistic progress histories on the imported "
@@ -203,17 +236,7 @@ class Command(BaseCommand):
             )
             for roadmap in roadmaps
         }
-        first = Cohort.objects.filter(name__startswith="Demo cohort").count() + 1
-        new_cohorts = []
-        for n in range(cohorts):
-            cohort = Cohort.objects.create(
-                name=f"Demo cohort {first + n}",
-                roadmap=roadmaps[n % len(roadmaps)],
-                starts_on=(now - timedelta(weeks=14)).date(),
-            )
-            cohort.mentors.add(mentor)
-            new_cohorts.append(cohort)
-
+        new_cohorts = self.create_cohorts(cohorts, roadmaps=roadmaps, mentor=mentor, now=now)
         users = User.objects.bulk_create(
             User(
                 email=f"{DEMO_LEARNER_PREFIX}{offset + n + 1:04d}@example.com",
@@ -225,47 +248,33 @@ class Command(BaseCommand):
             )
             for n in range(learners)
         )
-        memberships, follows, progress, events, snapshots = [], [], [], [], []
+        rows = _Rows()
         for n, user in enumerate(users):
             cohort = new_cohorts[n % len(new_cohorts)]
-            persona = pick_persona(rng)
-            joined = now - timedelta(weeks=persona.weeks_ago, days=rng.uniform(0, 3))
-            memberships.append(
-                Membership(
-                    cohort=cohort, learner=user, joined_at=joined, share_notes=rng.random() < 0.3
-                )
-            )
-            follows.append(RoadmapFollow(learner=user, roadmap_id=cohort.roadmap_id))
-            rows, history = simulate(
-                learner=user,
-                items=items_by_roadmap[cohort.roadmap_id],
-                persona=persona,
-                now=now,
-                rng=rng,
-            )
-            progress += rows
-            events += history
-            if persona.speed and rng.random() < 0.75:  # most learners use the study plan
-                snapshots += plan_snapshots(
-                    learner=user,
-                    items=items_by_roadmap[cohort.roadmap_id],
-                    since=now - timedelta(weeks=persona.weeks_ago),
-                    now=now,
-                )
+            rows.add_learner(user, cohort, items_by_roadmap[cohort.roadmap_id], now=now, rng=rng)
         demo_learner = self.demo_account(DEMO_LEARNER_EMAIL, display_name="Demo Learner")
         if not new_cohorts[0].mentors.filter(pk=demo_learner.pk).exists():
-            memberships.append(Membership(cohort=new_cohorts[0], learner=demo_learner))
-        Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
-        RoadmapFollow.objects.bulk_create(follows, batch_size=1000, ignore_conflicts=True)
-        Progress.objects.bulk_create(progress, batch_size=2000)
-        ProgressEvent.objects.bulk_create(events, batch_size=2000)
-        WeekPlan.objects.bulk_create(snapshots, batch_size=1000)
+            rows.memberships.append(Membership(cohort=new_cohorts[0], learner=demo_learner))
+        rows.save()
         names = ", ".join(f"“{c.name}” (id {c.pk})" for c in new_cohorts)
         return (
             f"Created {len(users)} demo learners in {names}, mentored by {mentor.email}: "
-            f"{len(progress)} progress rows, {len(events)} events, "
-            f"{len(snapshots)} weekly plan snapshots."
+            f"{len(rows.progress)} progress rows, {len(rows.events)} events, "
+            f"{len(rows.snapshots)} weekly plan snapshots."
         )
+
+    def create_cohorts(self, count: int, *, roadmaps, mentor, now) -> list[Cohort]:
+        first = Cohort.objects.filter(name__startswith="Demo cohort").count() + 1
+        new_cohorts = []
+        for n in range(count):
+            cohort = Cohort.objects.create(
+                name=f"Demo cohort {first + n}",
+                roadmap=roadmaps[n % len(roadmaps)],
+                starts_on=(now - timedelta(weeks=14)).date(),
+            )
+            cohort.mentors.add(mentor)
+            new_cohorts.append(cohort)
+        return new_cohorts
 
     def demo_mentor(self) -> User:
         mentor = self.demo_account(DEMO_MENTOR_EMAIL, display_name="Demo Mentor")
