@@ -337,3 +337,13 @@ def test_an_unknown_time_zone_is_refused(learner_client, learner):
 
 def test_users_made_elsewhere_have_not_chosen_a_zone():
     assert UserFactory().time_zone_chosen is False
+
+
+def test_the_password_reset_pages_lead_back_to_sign_in(client, db):
+    login = f'href="{reverse("login")}"'
+    form = client.get(reverse("password_reset")).content.decode()
+    done = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
+
+    assert login in form.split('class="site-footer"')[0].split('id="main"')[1]
+    assert "Check your email" in done.content.decode()
+    assert login in done.content.decode().split('id="main"')[1]

@@ -1,5 +1,7 @@
 """The Django admin: every registered model's pages load, and content edits reach the pages."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -15,7 +17,7 @@ from tests.factories import (
 )
 from tests.html_forms import form_data
 from tracker.content_cache import content_version
-from tracker.models import Item, Resource, RoadmapFollow, Section
+from tracker.models import Item, Link, Resource, RoadmapFollow, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +355,36 @@ def test_saving_an_item_in_process_leaves_link_checks_to_the_schedule(
 
     assert response.status_code == 302
     assert queued == []
+
+
+def test_the_link_health_list_shows_content_links_before_any_scheduled_check(client, db):
+    ResourceFactory(url="https://example.org/guide")
+    admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    page = client.get(reverse("admin:tracker_link_changelist")).content.decode()
+
+    assert "https://example.org/guide" in page
+    assert Link.objects.filter(url="https://example.org/guide").exists()
+
+
+def test_admin_pages_carry_the_site_icon_so_browsers_do_not_ask_for_a_missing_one(
+    admin_client,
+):
+    for name in ("admin:index", "admin:tracker_link_changelist"):
+        page = admin_client.get(reverse(name)).content.decode()
+        assert 'rel="icon"' in page and "favicon.svg" in page
+        assert "Django administration" in page  # still the admin's own page
+
+
+def test_the_admin_link_page_keeps_htmx_from_adding_a_style_the_csp_blocks(admin_client, db):
+    ResourceFactory(url="https://example.org/guide")
+    admin_client.get(reverse("admin:tracker_link_changelist"))  # lists the link
+    link = Link.objects.get(url="https://example.org/guide")
+
+    page = admin_client.get(reverse("admin:tracker_link_change", args=[link.id])).content.decode()
+
+    head = page.split("</head>")[0]
+    assert "includeIndicatorStyles" in head
+    script = re.search(r"<script[^>]+htmx[^>]*\.js", head)
+    assert script and head.index('name="htmx-config"') < script.start()  # read as htmx loads

@@ -510,3 +510,28 @@ def test_taking_away_the_mentor_role_takes_away_access(mentor, cohort):
     client = client_for(mentor)
     assert client.get(f"/cohorts/{cohort.pk}/").status_code == 404
     assert "Spring cohort" not in client.get("/cohorts/").content.decode()
+
+
+def test_signing_up_from_an_invite_does_not_point_at_settings_that_are_not_there(client, db):
+    invite = "/cohorts/join/some-code/"
+    form = {"email": "nina@example.com", "password1": "a-long-pass-9876"}
+    form |= {"password2": "a-long-pass-9876", "next": invite}
+
+    response = client.post(reverse("signup"), form, follow=True)
+
+    assert response.redirect_chain[0][0] == invite
+    page = response.content.decode()
+    assert "Welcome! Your account is ready." in page
+    assert "weekly hours below" not in page
+
+
+def test_a_newcomer_with_an_invite_is_told_why_they_must_sign_in_and_can_sign_up(client, db):
+    invite = "/cohorts/join/some-code/"
+
+    page = client.get(invite, follow=True).content.decode()
+
+    assert "You have an invite to a cohort" in page
+    assert f'href="{reverse("signup")}?next=%2Fcohorts%2Fjoin%2Fsome-code%2F"' in page
+    assert page.count(">Create an account<") == 1  # one link: browser tests click it by name
+    plain = client.get(reverse("login")).content.decode()
+    assert "You have an invite" not in plain

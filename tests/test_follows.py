@@ -9,7 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import ItemFactory, ProgressFactory, ResourceFactory, RoadmapFactory
+from tests.factories import (
+    ItemFactory,
+    ProgressFactory,
+    ResourceFactory,
+    RoadmapFactory,
+    UserFactory,
+)
 from tracker.models import Roadmap, RoadmapFollow, Status
 from tracker.selectors.plans import plan_view
 from tracker.selectors.roadmaps import followed_roadmaps, item_twins, with_done_counts
@@ -405,3 +411,13 @@ def test_a_button_swapped_in_by_htmx_still_sends_a_browser_back_to_the_list(
     )
 
     assert 'name="next" value="/roadmaps/"' in response.content.decode()
+
+
+def test_a_signed_in_roadmap_page_leads_to_following_it_for_the_plan(client, db):
+    item = ItemFactory()
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("roadmap_detail", args=[item.roadmap.slug])).content.decode()
+
+    assert f'href="{reverse("my_roadmaps")}"' in page
+    assert "Your study plan covers the roadmaps you follow: " in page

@@ -459,3 +459,12 @@ def test_the_page_shows_each_learners_own_local_week(following, outsider, client
     assert "Mon 23 Feb – Sun 1 Mar" in client.get("/plan/").content.decode()
     assert WeekPlan.objects.get(learner=following).week_start == date(2026, 3, 2)
     assert WeekPlan.objects.get(learner=outsider).week_start == date(2026, 2, 23)
+
+
+def test_the_calendar_address_button_keeps_its_id_across_htmx_swaps(client, db):
+    # htmx gives focus back only to an element with the id of the one pressed.
+    client.force_login(UserFactory())
+
+    token = client.post(reverse("calendar_token"), headers={"HX-Request": "true"})
+
+    assert 'id="calendar-token-button"' in token.content.decode()

@@ -506,3 +506,24 @@ def test_history_is_kept_in_time_order(learner, item):
     times = list(ProgressEvent.objects.filter(learner=learner).order_by("id").values_list("at"))
     assert times == sorted(times)
     assert times[-1][0] - times[0][0] < timedelta(seconds=5)
+
+
+def test_the_note_field_does_not_promise_privacy_that_sharing_with_mentors_breaks(client, db):
+    item = ItemFactory()
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("item_detail", args=[item.roadmap.slug, item.slug])).content.decode()
+
+    assert "Private note" in page
+    assert "unless you share your notes with a cohort's mentors" in page
+
+
+def test_the_save_note_button_keeps_its_id_across_htmx_swaps(client, db):
+    # htmx gives focus back only to an element with the id of the one pressed.
+    item = ItemFactory()
+    client.force_login(UserFactory())
+    note_url = reverse("save_item_note", args=[item.roadmap.slug, item.slug])
+
+    note = client.post(note_url, {"note": "Read ch. 2"}, headers={"HX-Request": "true"})
+
+    assert 'id="save-note-button"' in note.content.decode()
