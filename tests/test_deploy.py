@@ -137,7 +137,8 @@ def test_logs_are_one_json_object_per_line():
     env = production_env()
     script = "import logging; logging.getLogger('tracker.test').warning('disk %s', 'full')"
     result = _manage("shell", "-v", "0", "-c", script, env=env)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    # Logs go to stderr: stdout is a command's data.
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
     mine = [r for r in records if r.get("logger") == "tracker.test"]
     assert mine and mine[0]["message"] == "disk full" and mine[0]["level"] == "WARNING"
