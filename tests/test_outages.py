@@ -5,11 +5,19 @@ service accepts connections and never replies.
 accepts connections and never answers, as a hung host behind a firewall does.
 """
 
+import contextlib
 import logging
+import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -22,6 +30,7 @@ from tracker.models import Link
 from tracker.services import links as link_service
 from tracker.task_queue import QueueUnavailable, enqueue
 
+ROOT = Path(__file__).resolve().parent.parent
 FAST = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
@@ -239,3 +248,107 @@ def test_database_connections_carry_the_statement_timeout(db, settings):
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "30s"
+
+
+# --- The same through gunicorn, configured only by the environment ---------------------------
+
+
+GUNICORN = [sys.executable, "-m", "gunicorn", "roadmap_site.wsgi:application", "--workers", "1"]
+
+
+@contextlib.contextmanager
+def _gunicorn(tmp_path, **env_changes):
+    """gunicorn serving the project on a free port, with `env_changes` (None unsets)."""
+    port = _closed_port()  # free, until gunicorn binds it
+    # Celery's in-process test worker leaves CELERY_* variables behind; start clean.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(SECRET_KEY="outage-test", DEBUG="0", ALLOWED_HOSTS="127.0.0.1", LOG_FORMAT="json")
+    # Static files straight from static/, without a collectstatic build.
+    env.update(STATIC_MANIFEST="0", WHITENOISE_USE_FINDERS="1")
+    for name, value in env_changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [*GUNICORN, "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz/live", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"gunicorn did not start:\n{log.read_text()}"
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_gunicorn_answers_healthz_503_within_seconds_when_the_database_never_answers(
+    tmp_path, blackhole
+):
+    database_url = f"postgres://postgres@127.0.0.1:{blackhole}/roadmap"
+    with _gunicorn(tmp_path, DATABASE_URL=database_url, REDIS_URL=None) as base:
+        started = time.monotonic()
+        response = httpx.get(f"{base}/healthz", timeout=30)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"database": False}
+        assert elapsed < 8, f"/healthz took {elapsed:.1f} s"
+        # The worker was not killed for it: it answers straight away.
+        assert httpx.get(f"{base}/healthz/live", timeout=2).status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.needs_postgres
+def test_gunicorn_with_redis_down_signs_in_and_serves_pages_from_the_database(
+    tmp_path, transactional_db, password
+):
+    UserFactory(email="dana@example.com")
+    call_command("import_roadmap", "content/llm.yaml", verbosity=0)
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    redis_url = f"redis://127.0.0.1:{_closed_port()}/0"
+    with _gunicorn(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url) as base:
+        with httpx.Client(base_url=base, timeout=10) as anonymous:
+            started = time.monotonic()
+            page = anonymous.get("/roadmaps/llm/")
+            assert page.status_code == 200, (tmp_path / "gunicorn.log").read_text()[-3000:]
+            assert "Large Language Models (LLM) Roadmap" in page.text
+            assert time.monotonic() - started < 3
+            health = anonymous.get("/healthz")
+            assert health.status_code == 503
+            assert health.json()["checks"] == {"database": True, "redis": False}
+
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            token = re.search(
+                r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get("/accounts/login/").text
+            ).group(1)
+            response = browser.post(
+                "/accounts/login/",
+                data={
+                    "csrfmiddlewaretoken": token,
+                    "username": "dana@example.com",
+                    "password": password,
+                },
+            )
+            assert response.status_code == 302, response.text[:500]
+            for url in ["/", "/roadmaps/llm/", "/plan/", "/me/"]:
+                assert browser.get(url).status_code == 200, url
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "Redis cache unavailable" in log  # the warning, once per few seconds
+    assert "Traceback" not in log
