@@ -352,3 +352,16 @@ def test_gunicorn_with_redis_down_signs_in_and_serves_pages_from_the_database(
     log = (tmp_path / "gunicorn.log").read_text()
     assert "Redis cache unavailable" in log  # the warning, once per few seconds
     assert "Traceback" not in log
+
+
+def test_running_a_periodic_task_from_the_admin_says_the_queue_is_down(staff_client, redis_down):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="tracker.tasks.run_link_check")
+    response = staff_client.post(
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+        {"action": "run_tasks", "_selected_action": [task.id]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Couldn&#x27;t queue the tasks: the task queue is unavailable." in response.text
