@@ -62,7 +62,7 @@ def blackhole():
         sock.close()
 
 
-def _use_redis(settings, url: str) -> None:
+def _use_redis(settings, monkeypatch, url: str) -> None:
     """Point the cache, the health check and the task queue at `url`."""
     from roadmap_site.celery import app
 
@@ -71,28 +71,21 @@ def _use_redis(settings, url: str) -> None:
         "default": {"BACKEND": "tracker.redis_cache.RedisCache", "LOCATION": url, "OPTIONS": FAST}
     }
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url = url
-    app.conf.task_always_eager = False
+    monkeypatch.setitem(app.conf, "broker_url", url)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    # Celery's shared connection pools were opened on the real broker by earlier tests.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
 
 
 @pytest.fixture
-def redis_down(settings):
-    from roadmap_site.celery import app
-
-    before = app.conf.broker_url, app.conf.task_always_eager
-    _use_redis(settings, f"redis://127.0.0.1:{_closed_port()}/0")
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = before
+def redis_down(settings, monkeypatch):
+    _use_redis(settings, monkeypatch, f"redis://127.0.0.1:{_closed_port()}/0")
 
 
 @pytest.fixture
-def redis_blackholed(settings, blackhole):
-    from roadmap_site.celery import app
-
-    before = app.conf.broker_url, app.conf.task_always_eager
-    _use_redis(settings, f"redis://127.0.0.1:{blackhole}/0")
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = before
+def redis_blackholed(settings, monkeypatch, blackhole):
+    _use_redis(settings, monkeypatch, f"redis://127.0.0.1:{blackhole}/0")
 
 
 @pytest.fixture
