@@ -156,33 +156,56 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# Give up on a database that doesn't answer instead of holding a worker until gunicorn kills
+# it: connecting (libpq's connect_timeout, whole seconds, at least 2) and each statement
+# (server-side; 0 turns it off, e.g. for a long migration).
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 30.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: take the write lock at BEGIN so concurrent writers (two imports,
     # runserver plus a command) wait for each other instead of failing mid-transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    _pg_options["options"] = (
+        f"{_pg_options.get('options', '')} -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
+    ).strip()
+# /healthz gives each service this long (seconds; the database at least 2) before it answers 503.
+HEALTHZ_TIMEOUT = env_float("HEALTHZ_TIMEOUT", 2.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Where `import_roadmap` looks when given no paths.
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR") or BASE_DIR / "content")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# How long a request waits on Redis (connecting, then each reply) before it carries on
+# without it: the cache answers a miss, queueing a task reports that it couldn't.
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5)
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend, reusing its redis-py client (see the module).
+            # Django's backend, reusing its redis-py client and turning Redis errors into
+            # misses with a logged warning (see the module).
             "BACKEND": "tracker.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "roadmap"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
-    # Sessions read from Redis, written through to the database: a signed-in page then
-    # costs one query fewer, and a Redis flush only costs a reload from the table.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database only (Django's default engine, named here because it is a
+# choice): signing in must survive a Redis outage, and a sign-out must not come back to
+# life from a cached copy whose delete failed while Redis was down. It costs one indexed
+# query per signed-in request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "tracker.User"
 AUTHENTICATION_BACKENDS = [

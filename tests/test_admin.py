@@ -326,7 +326,7 @@ def test_saving_an_item_with_a_worker_queues_a_check_of_its_new_links(
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued = []
-    monkeypatch.setattr(tasks.check_new_links, "delay", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr(tasks.check_new_links, "apply_async", lambda *a, **k: queued.append(a))
     item = ItemFactory()
     change = reverse("admin:tracker_item_change", args=[item.pk])
     data = form_data(admin_client.get(change).content.decode(), "item_form")
@@ -335,7 +335,7 @@ def test_saving_an_item_with_a_worker_queues_a_check_of_its_new_links(
         admin_client.post(change, {**data, "effort_hours": "7"})
         assert queued == []  # not before the commit: the worker must see the new URL
 
-    assert queued == [()]
+    assert queued == [((),)]
 
 
 def test_saving_an_item_in_process_leaves_link_checks_to_the_schedule(
@@ -345,7 +345,7 @@ def test_saving_an_item_in_process_leaves_link_checks_to_the_schedule(
 
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: no REDIS_URL, no worker
     queued = []
-    monkeypatch.setattr(tasks.check_new_links, "delay", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr(tasks.check_new_links, "apply_async", lambda *a, **k: queued.append(a))
     item = ItemFactory()
     change = reverse("admin:tracker_item_change", args=[item.pk])
     data = form_data(admin_client.get(change).content.decode(), "item_form")

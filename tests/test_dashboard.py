@@ -275,7 +275,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(
 ):
     _content_and_history(learner, sections=sections, items=items, history=history)
     RoadmapFollow.objects.create(learner=learner, roadmap=Roadmap.objects.get(slug="big"))
-    # A cold cache: session (none when REDIS_URL caches sessions), user, follows, items (with
+    # A cold cache: session (django_session), user, follows, items (with
     # sections and roadmaps), prerequisite links, progress rows, all events (narrow), the
     # latest events with their items, plan status: week plan snapshots, finished progress
     # with item hours

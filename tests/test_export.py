@@ -91,7 +91,7 @@ def test_exports_need_sign_in(client):
 def test_export_runs_a_fixed_number_of_queries(
     learner_client, tracked, django_assert_max_num_queries
 ):
-    # session (none when REDIS_URL caches sessions), user, progress with items, events with
+    # session (django_session), user, progress with items, events with
     # items, follows, started roadmaps
     with django_assert_max_num_queries(6):
         learner_client.get(reverse("export_json"))

@@ -27,8 +27,8 @@ from tracker.views.roadmaps import _page_context
 
 ROADMAP = "/roadmaps/llm/"
 DASHBOARD = "/"
-# A page served from the cache reads only the session (unless REDIS_URL caches sessions) and
-# its user; a rebuilt one reads the learner's data too.
+# A page served from the cache reads only the session (from django_session) and its user; a
+# rebuilt one reads the learner's data too.
 SESSION_AND_USER = re.compile(r'\bFROM "(django_session|tracker_user)"')
 
 

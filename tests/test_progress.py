@@ -456,7 +456,7 @@ def test_roadmap_page_with_statuses_runs_a_fixed_number_of_queries(
     learner_client, learner, items, history, django_assert_max_num_queries
 ):
     _roadmap(items, learner, history)
-    # A cold cache: session (none when REDIS_URL caches sessions), user; the shared parts:
+    # A cold cache: session (django_session), user; the shared parts:
     # roadmap, sections, section resources, items, item resources, prerequisites; the
     # learner's progress; the sections' layout (the bars count from the progress rows).
     with django_assert_max_num_queries(10):
@@ -475,8 +475,8 @@ def test_htmx_status_change_request_has_a_small_fixed_cost(
     # the statuses.
     with django_assert_max_num_queries(14):
         learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
-    # Then the row and the layout come from the cache: session (none when REDIS_URL caches
-    # sessions), user, set_status (5 on an existing row), the learner's statuses for the bars.
+    # Then the row and the layout come from the cache: session (django_session), user,
+    # set_status (5 on an existing row), the learner's statuses for the bars.
     with django_assert_max_num_queries(8):
         learner_client.post(status_url(item), {"status": "skipped"}, HTTP_HX_REQUEST="true")
 

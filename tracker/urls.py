@@ -3,6 +3,9 @@ from django.urls import include, path
 from tracker.views import accounts, cohorts, follows, health, pages, plans, progress, roadmaps
 
 # One block per area; each area's views live in tracker/views/<area>.py.
+# Parameters are <slug:…> or <int:…>, never <str:…>: those can't carry a NUL byte or other
+# control characters into a query (PostgreSQL refuses NUL: a 500), so bad values are a 404.
+# Tokens and invite codes are secrets.token_urlsafe(), which is exactly the slug alphabet.
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
@@ -36,12 +39,12 @@ urlpatterns = [
     # plan
     path("plan/", plans.plan, name="plan"),
     path("plan/replan/", plans.replan, name="plan_replan"),
-    path("plan/calendar/<str:token>.ics", plans.calendar_feed, name="plan_calendar"),
+    path("plan/calendar/<slug:token>.ics", plans.calendar_feed, name="plan_calendar"),
     path("me/calendar-token/", plans.regenerate_calendar_token, name="calendar_token"),
     # cohorts
     path("cohorts/", cohorts.cohort_list, name="cohort_list"),
     path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
-    path("cohorts/join/<str:code>/", cohorts.cohort_join, name="cohort_join"),
+    path("cohorts/join/<slug:code>/", cohorts.cohort_join, name="cohort_join"),
     path("cohorts/<int:cohort_id>/", cohorts.cohort_dashboard, name="cohort_dashboard"),
     path("cohorts/<int:cohort_id>/heatmap/", cohorts.cohort_heatmap, name="cohort_heatmap"),
     path(

@@ -1,2 +1,2 @@
 # One module per area; importing registers its ModelAdmins.
-from . import accounts, cohorts, content, links, plans  # noqa: F401
+from . import accounts, cohorts, content, links, plans, schedules  # noqa: F401

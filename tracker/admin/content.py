@@ -2,9 +2,11 @@
 with it; the importer's bookkeeping fields (`key`, `imported_values`, `source_path`) are
 shown read-only because the next import relies on them."""
 
+from functools import partial
+
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -12,10 +14,15 @@ from django.utils import timezone
 from tracker.admin.learner_rows import LearnerRowAdmin
 from tracker.content_cache import bump_content_version
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
+from tracker.task_queue import QueueUnavailable, enqueue
 
 IMPORTER_FIELDS = ("imported_values", "created_at", "updated_at")
 # A URL typed without a scheme is taken as https (Django 6's default, set now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+QUEUE_DOWN = (
+    "Saved, but couldn't queue a check of its links: the task queue is unavailable. "
+    "The scheduled check will pick them up."
+)
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -47,15 +54,23 @@ def bump_after_commit() -> None:
     transaction.on_commit(bump_content_version)
 
 
-def check_new_links_after_commit() -> None:
+def check_new_links_after_commit(request) -> None:
     # With a worker, a new or edited URL is checked right away instead of at the next
     # five-minute run. In-process (no REDIS_URL) a check could hold the admin page for up to
     # 90 s a URL, so there the schedule or `manage.py check_links` does it.
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
+    transaction.on_commit(partial(_queue_new_link_check, request))
+
+
+def _queue_new_link_check(request) -> None:
     from tracker.tasks import check_new_links
 
-    check_new_links.delay_on_commit()
+    try:
+        enqueue(check_new_links)
+    except QueueUnavailable:
+        # The save stands; the five-minute schedule checks the links once the queue is back.
+        messages.warning(request, QUEUE_DOWN)
 
 
 @admin.action(description="Archive selected (hide from pages, keep progress)")
@@ -99,7 +114,7 @@ class ContentAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         bump_after_commit()
         if self.model in (Item, Resource):
-            check_new_links_after_commit()
+            check_new_links_after_commit(request)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Resource:

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseStopPolling
 from tracker import tasks
 from tracker.models import HostRule, Link, LinkAlertRecipient, LinkState
 from tracker.services import links as link_service
+from tracker.task_queue import QueueUnavailable, enqueue
 
 RECENT_CHECKS = 10
 STATE_ICONS = {
@@ -26,15 +27,28 @@ STATE_ICONS = {
 }
 
 
+QUEUE_DOWN = "Couldn't queue the check: the task queue is unavailable. Try again later."
+
+
 def _queue_checks(links) -> int:
+    """Mark the links pending and queue their check; QueueUnavailable if the broker is down."""
     ids = link_service.request_check(links=links)
-    tasks.check_links.delay_on_commit(ids)
+    try:
+        enqueue(tasks.check_links, ids)
+    except QueueUnavailable:
+        # Nothing will check them, so their pages must not keep saying "Checking…".
+        Link.objects.filter(id__in=ids).update(check_requested_at=None)
+        raise
     return len(ids)
 
 
 @admin.action(description="Check now")
 def check_now(modeladmin, request, queryset):
-    count = _queue_checks(queryset)
+    try:
+        count = _queue_checks(queryset)
+    except QueueUnavailable:
+        modeladmin.message_user(request, QUEUE_DOWN, messages.ERROR)
+        return
     modeladmin.message_user(
         request,
         f"Queued a check of {count} link(s). Each link's page shows its status as it updates.",
@@ -185,8 +199,15 @@ class LinkAdmin(admin.ModelAdmin):
         link = self._link_for(request, link_id)
         if not self.has_change_permission(request, link):
             raise PermissionDenied
-        _queue_checks([link])
-        link.refresh_from_db()
+        try:
+            _queue_checks([link])
+        except QueueUnavailable:
+            link.refresh_from_db()
+            if request.htmx:
+                context = {**_status_context(link), "queue_down": QUEUE_DOWN}
+                return HttpResponse(render_to_string("admin/tracker/link/_status.html", context))
+            self.message_user(request, QUEUE_DOWN, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:tracker_link_change", args=[link.id]))
         if request.htmx:
             return self.status_view(request, link_id)
         self.message_user(request, "Check queued.", messages.SUCCESS)
