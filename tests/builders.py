@@ -2,6 +2,8 @@
 
 import re
 
+from django.test import Client
+
 from tests.factories import ItemFactory, ResourceFactory, RoadmapFactory, SectionFactory
 from tracker.models import Item, Section
 
@@ -85,3 +87,10 @@ def row_of(html: str, item) -> str:
     rest = html[start + 1 :]
     next_row = re.search(r'id="item-\d+"|</section>', rest)
     return html[start : start + 1 + next_row.start()] if next_row else html[start:]
+
+
+def client_for(user) -> Client:
+    """A test client signed in as `user`, beside any other."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from tests.builders import client_for
 from tests.factories import (
     ItemFactory,
     RoadmapFactory,
@@ -20,6 +21,7 @@ from tracker.models import Cohort, Membership, Progress, ProgressEvent, Status, 
 from tracker.planning import PlanState
 from tracker.selectors import cohorts as cohort_reads
 from tracker.services.follows import follow_roadmap
+from tracker.services.progress import set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -492,3 +494,26 @@ def test_heatmap_pages_through_large_cohorts(frozen, mentor, mentor_client):
     assert second.content.decode().count('<td class="hm ') == 50 * 12
     # A nonsense page number shows the first page rather than an error.
     assert mentor_client.get(f"/cohorts/{cohort.pk}/heatmap/?page=x").status_code == 200
+
+
+@pytest.mark.parametrize("week", ["this week (snapshot saved)", "next planned week"])
+def test_a_mentor_sees_no_item_of_the_learners_other_roadmaps_in_their_plan(
+    mentor, learner, cohort, week
+):
+    # The join page promises mentors never see "your other roadmaps' progress"; the study
+    # plan on the mentor's page of the learner covers every roadmap the learner follows.
+    private = SectionFactory(title="Private studies")
+    secret = ItemFactory(section=private, slug="secret-item", title="Secret side project")
+    follow_roadmap(learner=learner, roadmap=private.roadmap)
+    follow_roadmap(learner=learner, roadmap=cohort.roadmap)
+    set_status(learner=learner, item=secret, status="in_progress")
+    if week.startswith("this week"):
+        assert client_for(learner).get("/plan/").status_code == 200  # saves this week's plan
+
+    page = client_for(mentor).get(f"/cohorts/{cohort.pk}/learners/{learner.pk}/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Cohort item 0" in html  # the cohort's own roadmap still shows in the plan
+    assert ("This week (from" in html) == week.startswith("this week")
+    assert "Secret side project" not in html
