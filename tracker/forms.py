@@ -197,10 +197,19 @@ class ProjectURLField(forms.URLField):
             ) from None
 
 
+class NoteField(forms.CharField):
+    """Text from a textarea, with its line breaks counted as the browser counts them."""
+
+    def to_python(self, value) -> str:
+        # Browsers send each line break as CRLF but count it as one character against
+        # maxlength; without this a note the browser accepted could be refused as too long.
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class NoteForm(forms.ModelForm):
     """A private note on any item; projects also take a link to the repository or demo."""
 
-    note = forms.CharField(
+    note = NoteField(
         label="Private note",
         required=False,
         max_length=NOTE_MAX,
