@@ -121,8 +121,11 @@ def test_long_names_notes_and_cohort_names_never_make_a_page_wider_than_the_scre
     item = items[3]
     page.goto(item.get_absolute_url())
     page.get_by_label("Private note").fill("m" * NOTE_MAX + "cut by the browser")
+    assert page.locator("#note .char-count").inner_text() == "10,000 of 10,000 characters"
     page.get_by_role("button", name="Save note").click()
     page.get_by_text("Saved.").wait_for()
+    # The form htmx swapped in counts too, once.
+    assert page.locator("#note .char-count").all_inner_texts() == ["10,000 of 10,000 characters"]
     learner.refresh_from_db()
     assert learner.display_name == LONG_NAME[:DISPLAY_NAME_MAX]
     assert Progress.objects.get(learner=learner, item=item).note == "m" * NOTE_MAX
@@ -174,7 +177,7 @@ def test_long_names_notes_and_cohort_names_never_make_a_page_wider_than_the_scre
                     f"{width}px wide: {tab.evaluate(WIDEST_JS)}"
                 )
     if too_wide:
-        lines = [f"{page}: {problem}" for page, problem in too_wide.items()]
+        lines = [f"{name}: {problem}" for name, problem in too_wide.items()]
         pytest.fail("Pages wider than the screen:\n" + "\n".join(lines))
 
 
