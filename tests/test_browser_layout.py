@@ -185,6 +185,8 @@ def test_long_names_notes_and_cohort_names_never_make_a_page_wider_than_the_scre
 def test_a_mentor_reads_a_long_shared_note_in_full_only_after_asking(
     browser, live_server, long_inputs
 ):
+    from axe_playwright_python.sync_playwright import Axe
+
     learner, mentor, items = long_inputs["learner"], long_inputs["mentor"], long_inputs["items"]
     cohort = Cohort.objects.create(name="Spring", roadmap=items[0].roadmap)
     cohort.mentors.add(mentor)
@@ -192,6 +194,8 @@ def test_a_mentor_reads_a_long_shared_note_in_full_only_after_asking(
     page = _signed_in(browser, live_server, mentor, VIEWPORTS["desktop"])
 
     page.goto(f"/cohorts/{cohort.pk}/learners/{learner.pk}/")
+    results = Axe().run(page).response["violations"]
+    assert [v["id"] for v in results if v["impact"] in ("serious", "critical")] == []
     row = page.locator("tr", has=page.get_by_role("link", name=items[0].title, exact=True))
     cell = row.locator("td.shared-note")
     # The 100,000-character note takes a few lines until the mentor opens it.

@@ -131,7 +131,7 @@ def test_a_note_of_100000_characters_is_refused_and_what_was_typed_is_kept(
 
     assert response.status_code == 400
     assert (
-        "A note can be up to 10,000 characters; this one has 100000." in response.content.decode()
+        "A note can be up to 10,000 characters; this one has 100,000." in response.content.decode()
     )
     # The page shows the note again so nothing is lost while it is shortened.
     assert typed in response.content.decode()

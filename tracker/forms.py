@@ -205,6 +205,15 @@ class NoteField(forms.CharField):
         # maxlength; without this a note the browser accepted could be refused as too long.
         return super().to_python(value).replace("\r\n", "\n")
 
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        # Checked before the max_length validator runs, to print both numbers as 10,000.
+        if len(value) > self.max_length:
+            raise forms.ValidationError(
+                f"A note can be up to {self.max_length:,} characters; this one has {len(value):,}.",
+                code="max_length",
+            )
+
 
 class NoteForm(forms.ModelForm):
     """A private note on any item; projects also take a link to the repository or demo."""
@@ -218,7 +227,6 @@ class NoteForm(forms.ModelForm):
             "Only you can see this, unless you share your notes with a cohort's mentors. "
             f"{up_to(NOTE_MAX)}"
         ),
-        error_messages={"max_length": too_long_message("A note", NOTE_MAX)},
         widget=forms.Textarea(attrs={"rows": 4, "data-count-characters": ""}),
     )
     project_url = ProjectURLField(
