@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.factories import ItemFactory, ProgressFactory
 from tracker.forms import NoteForm
-from tracker.models import Cohort, Item, Membership, Progress, Status
+from tracker.models import Cohort, Item, Membership, Progress, RoadmapFollow, Status
 
 TODAY = dt.date(2026, 6, 10)
 
@@ -271,3 +271,40 @@ def test_a_long_shared_note_is_folded_in_the_mentors_table_but_kept_whole(
     assert "Show the whole note" in page
     assert long_note in page  # inside the <details>, never cut
     assert "Short and sweet." in page
+
+
+# --- a passed target on /plan/ --------------------------------------------------------------
+
+
+@pytest.fixture
+def planning_learner(learner, item):
+    RoadmapFollow.objects.create(learner=learner, roadmap=item.roadmap)
+    return learner
+
+
+@pytest.mark.parametrize("finished", [False, True])
+def test_a_passed_target_shows_as_passed_on_the_plan_with_a_link_to_set_a_new_one(
+    learner_client, planning_learner, item, on_today, finished
+):
+    planning_learner.target_date = dt.date(2026, 5, 1)
+    planning_learner.save()
+    if finished:
+        # Everything done used to read "within reach" for a date already gone.
+        ProgressFactory(learner=planning_learner, item=item, status=Status.DONE)
+
+    page = learner_client.get("/plan/").content.decode()
+
+    assert "Your target of 1 May 2026 has passed." in page
+    assert '<a href="/me/">Set a new target</a>' in page
+    assert "within reach" not in page
+    assert "can&#x27;t be met" not in page
+
+
+def test_a_target_of_today_is_not_called_passed_on_the_plan(
+    learner_client, planning_learner, on_today
+):
+    planning_learner.target_date = TODAY
+    planning_learner.save()
+    page = learner_client.get("/plan/").content.decode()
+    assert "has passed" not in page
+    assert "Your target of 10 June 2026" in page
