@@ -15,7 +15,7 @@ from tracker.models import Cohort, Item, Progress, Roadmap, Status, User
 # --- learners: accounts, /me/, progress -------------------------------------------------
 
 # Limits on what people type. The hints say them, `maxlength` stops typing at them, and the
-# form says by how much a pasted value is over. Notes have no column limit: older, longer
+# form says how long a pasted value is. Notes have no column limit: older, longer
 # notes are kept whole and can still be read, and shortened to be saved again.
 DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length  # 80
 NOTE_MAX = 10_000
