@@ -1,16 +1,41 @@
 """Forms. One block per area; each area appends its own forms below."""
 
 import zoneinfo
+from datetime import date
 from functools import cache
 
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm
 from django.core.validators import URLValidator
+from django.utils import timezone
 
+from tracker import planning
 from tracker.models import Cohort, Item, Progress, Roadmap, Status, User
 from tracker.services.signin import allow_password_reset, client_ip
 
 # --- learners: accounts, /me/, progress -------------------------------------------------
+
+# Limits on what people type. The hints say them, `maxlength` stops typing at them, and the
+# form says how long a pasted value is. Notes have no column limit: older, longer
+# notes are kept whole and can still be read, and shortened to be saved again.
+DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length  # 80
+NOTE_MAX = 10_000
+SKIP_REASON_MAX = Progress._meta.get_field("skip_reason").max_length  # 200
+PROJECT_URL_MAX = Progress._meta.get_field("project_url").max_length  # 500
+COHORT_NAME_MAX = Cohort._meta.get_field("name").max_length  # 120
+
+
+def too_long_message(what: str, limit: int) -> str:
+    """The max_length message: the limit, and how long the typed value is."""
+    return f"{what} can be up to {limit:,} characters; this one has %(show_value)d."
+
+
+def up_to(limit: int) -> str:
+    return f"Up to {limit:,} characters."
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 @cache
@@ -74,7 +99,12 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("display_name", "time_zone", "weekly_hours", "target_date", "digest_opt_in")
         labels = {"display_name": "Display name"}
-        help_texts = {"display_name": "Shown in the menu and to your mentors."}
+        help_texts = {
+            "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}"
+        }
+        error_messages = {
+            "display_name": {"max_length": too_long_message("A name", DISPLAY_NAME_MAX)}
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +112,34 @@ class ProfileForm(forms.ModelForm):
             # site.js pre-selects the browser's zone; without JavaScript UTC stays selected.
             # Not on a rejected form: the zone the learner just picked must survive the error.
             self.fields["time_zone"].widget.attrs["data-default-browser-tz"] = "true"
+        today = self._today(self.instance.time_zone)
+        target = self.fields["target_date"]
+        target.widget.attrs["min"] = today.isoformat()
+        stored = self.instance.target_date
+        if stored and stored < today:
+            target.help_text = (
+                f"Your target of {_long_date(stored)} has passed. "
+                "Choose a new date, or clear it if you have no deadline."
+            )
+
+    @staticmethod
+    def _today(time_zone: str) -> date:
+        return planning.local_date(timezone.now(), time_zone)
+
+    def clean_target_date(self) -> date | None:
+        target = self.cleaned_data["target_date"]
+        # The learner's today, in the zone they are choosing now if they pick one.
+        time_zone = self.cleaned_data.get("time_zone") or self.instance.time_zone
+        today = self._today(time_zone)
+        # A passed target left as it was is kept (the page says it has passed); a changed
+        # one must not be in the past, or the plan could only ever say "can't be met".
+        if target and target < today and target != self.initial.get("target_date"):
+            raise forms.ValidationError(
+                f"{_long_date(target)} has passed. Choose today or a later date, "
+                "or leave it empty if you have no deadline.",
+                code="past_target",
+            )
+        return target
 
     def save(self, commit: bool = True) -> User:
         self.instance.time_zone_chosen = True
@@ -112,36 +170,86 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
     skip_reason = forms.CharField(
         label="Reason (optional)",
-        max_length=200,
+        max_length=SKIP_REASON_MAX,
         required=False,
-        help_text='For example "already know it".',
+        help_text=f'For example "already know it". {up_to(SKIP_REASON_MAX)}',
+        error_messages={"max_length": too_long_message("A reason", SKIP_REASON_MAX)},
     )
 
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 
 
+class ProjectURLField(forms.URLField):
+    """An http(s) address with one message per problem.
+
+    URLField's own validator and the http-only one both said "Enter a valid URL." for the
+    same mistake; here the length is checked first, then the address, and the first fails.
+    """
+
+    default_validators = []
+
+    def run_validators(self, value: str) -> None:
+        if value in self.empty_values:
+            return
+        if len(value) > self.max_length:
+            raise forms.ValidationError(
+                f"A link can be up to {self.max_length} characters; this one has {len(value)}.",
+                code="max_length",
+            )
+        try:
+            http_url_validator(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter a web address starting with http:// or https://, "
+                "such as https://github.com/you/project.",
+                code="invalid",
+            ) from None
+
+
+class NoteField(forms.CharField):
+    """Text from a textarea, with its line breaks counted as the browser counts them."""
+
+    def to_python(self, value) -> str:
+        # Browsers send each line break as CRLF but count it as one character against
+        # maxlength; without this a note the browser accepted could be refused as too long.
+        return super().to_python(value).replace("\r\n", "\n")
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        # Checked before the max_length validator runs, to print both numbers as 10,000.
+        if len(value) > self.max_length:
+            raise forms.ValidationError(
+                f"A note can be up to {self.max_length:,} characters; this one has {len(value):,}.",
+                code="max_length",
+            )
+
+
 class NoteForm(forms.ModelForm):
     """A private note on any item; projects also take a link to the repository or demo."""
 
-    project_url = forms.URLField(
+    note = NoteField(
+        label="Private note",
+        required=False,
+        max_length=NOTE_MAX,
+        # Not "only you": a learner may share notes with a cohort's mentors (/cohorts/).
+        help_text=(
+            "Only you can see this, unless you share your notes with a cohort's mentors. "
+            f"{up_to(NOTE_MAX)}"
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "data-count-characters": ""}),
+    )
+    project_url = ProjectURLField(
         label="Link to your repository or demo",
         required=False,
-        max_length=500,
+        max_length=PROJECT_URL_MAX,
         assume_scheme="https",
-        validators=[http_url_validator],
-        help_text="An http:// or https:// address.",
+        help_text=f"An http:// or https:// address, up to {PROJECT_URL_MAX} characters.",
     )
 
     class Meta:
         model = Progress
         fields = ("note", "project_url")
-        labels = {"note": "Private note"}
-        # Not "only you": a learner may share notes with a cohort's mentors (/cohorts/).
-        help_texts = {
-            "note": "Only you can see this, unless you share your notes with a cohort's mentors."
-        }
-        widgets = {"note": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, item: Item, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,6 +266,8 @@ class CohortForm(forms.ModelForm):
     class Meta:
         model = Cohort
         fields = ("name", "roadmap", "starts_on", "ends_on")
+        help_texts = {"name": up_to(COHORT_NAME_MAX)}
+        error_messages = {"name": {"max_length": too_long_message("A name", COHORT_NAME_MAX)}}
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),

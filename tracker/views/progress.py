@@ -79,9 +79,10 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     item = row.item
     form = StatusForm(request.POST)
     if not form.is_valid():
+        problem = form.errors.get("skip_reason", ["That status is not one we know."])[0]
         if request.htmx:
-            return HttpResponse("Unknown status.", status=400)
-        messages.error(request, "That status is not one we know; nothing changed.")
+            return HttpResponse(problem, status=400)
+        messages.error(request, f"{problem} Nothing changed.")
         return redirect(_next_url(request, item))
     item.my_progress = set_status(
         learner=request.user,
