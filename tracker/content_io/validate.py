@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
@@ -634,11 +635,15 @@ def _topic_problems(
     loaded = {path.resolve() for path in paths}
     for directory, specs in by_directory.items():
         topics_path = directory / TOPICS_FILE
+        if not topics_path.exists():
+            # A roadmap alone elsewhere (an export, say) shares the project's topics.
+            topics_path = Path(settings.CONTENT_DIR) / TOPICS_FILE
         display = _display(topics_path, base)
         topics, file_problems = load_topics(topics_path, display=display)
         problems += file_problems
         siblings = {p.resolve() for p in directory.glob("*.yaml") if p.name != TOPICS_FILE}
-        complete = siblings <= loaded and not file_problems
+        complete = topics_path.parent.resolve() == directory and siblings <= loaded
+        complete = complete and not file_problems
         problems += check_topics(specs, topics, complete=complete, path=display)
     return problems
 
