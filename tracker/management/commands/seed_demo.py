@@ -29,6 +29,7 @@ from tracker.models import (
     User,
     WeekPlan,
 )
+from tracker.services.progress import reconcile_topics
 
 DEMO_LEARNER_PREFIX = "demo-learner-"
 # create_demo_accounts gives both their public passwords; the demo learner joins the first
@@ -258,6 +259,8 @@ class Command(BaseCommand):
         Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
         RoadmapFollow.objects.bulk_create(follows, batch_size=1000, ignore_conflicts=True)
         Progress.objects.bulk_create(progress, batch_size=2000)
+        # Random statuses differ between a shared topic's items; a learner's are one.
+        reconcile_topics()
         ProgressEvent.objects.bulk_create(events, batch_size=2000)
         WeekPlan.objects.bulk_create(snapshots, batch_size=1000)
         names = ", ".join(f"“{c.name}” (id {c.pk})" for c in new_cohorts)
