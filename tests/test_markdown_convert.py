@@ -168,6 +168,12 @@ def test_converting_again_with_the_existing_file_keeps_all_its_slugs(hand_made):
     converted = convert(read_source(SEED), previous=hand_made).data
 
     assert [i["slug"] for i in items_of(converted)] == [i["slug"] for i in items_of(hand_made)]
+    # and the shared topics it declares (content/topics.yaml), right after the slug
+    assert [(i["slug"], i.get("topic")) for i in items_of(converted)] == [
+        (i["slug"], i.get("topic")) for i in items_of(hand_made)
+    ]
+    python = next(i for i in items_of(converted) if i["slug"] == "python")
+    assert list(python)[:2] == ["slug", "topic"]
 
 
 # ---- the examples: nothing lost ----------------------------------------------------------------
