@@ -6,16 +6,18 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ItemFactory, RoadmapFactory, SectionFactory
+from tests.factories import ItemFactory, RoadmapFactory, SectionFactory, UserFactory
 from tracker import planning
 from tracker.content_io import export_data
 from tracker.models import (
@@ -163,6 +165,38 @@ def test_setting_a_twin_back_to_not_started_resets_every_place(learner, llm_and_
     assert {(row.status, row.completed_at, row.note) for row in rows} == {
         (Status.NOT_STARTED, None, "PPO, then DPO")
     }
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_clicks_on_two_twins_neither_deadlock_nor_disagree():
+    learner = UserFactory()
+    twins = [
+        ItemFactory(section=SectionFactory(roadmap=RoadmapFactory(slug=slug)), topic="python")
+        for slug in ("one", "two")
+    ]
+    clicks = [(twins[n % 2], status) for n, status in enumerate([Status.DONE, Status.SKIPPED] * 4)]
+    barrier = threading.Barrier(len(clicks))
+    errors = []
+
+    def click(twin, status):
+        try:
+            barrier.wait()
+            set_status(learner=learner, item=twin, status=status)
+        except Exception as error:  # a deadlock would surface here
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=args) for args in clicks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    rows = Progress.objects.filter(learner=learner)
+    assert rows.count() == 2 and len({row.status for row in rows}) == 1
 
 
 # ---- counted once, shown once --------------------------------------------------------------
