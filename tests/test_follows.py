@@ -192,31 +192,27 @@ def test_done_counts_come_per_roadmap_in_one_query(
 # ---- twins ------------------------------------------------------------------------------------
 
 
-def test_an_item_finds_its_twins_by_slug_or_by_its_own_link(roadmaps, django_assert_num_queries):
+def test_an_item_finds_the_other_items_of_its_declared_topic(roadmaps, django_assert_num_queries):
     llm, mlops, safety = roadmaps
-    rlhf = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF")
-    ResourceFactory(item=rlhf, url="https://arxiv.org/abs/2203.02155", group="link")
-    same_slug = ItemFactory(section__roadmap=safety, slug="rlhf", title="RLHF (safety)")
+    rlhf = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF", topic="rlhf")
+    in_safety = ItemFactory(section__roadmap=safety, slug="rlhf", topic="rlhf")
+    technique = ItemFactory(section__roadmap=llm, slug="technique-rlhf", topic="rlhf")
+    # Same slug or same link but no declared topic: identity is never guessed.
+    ItemFactory(section__roadmap=mlops, slug="rlhf")
     alignment = ItemFactory(section__roadmap=mlops, slug="model-alignment")
-    ResourceFactory(item=alignment, url="https://arxiv.org/abs/2203.02155", group="link")
-    table_only = ItemFactory(section__roadmap=mlops, slug="other")
-    ResourceFactory(item=table_only, url="https://arxiv.org/abs/2203.02155", group="table")
-    ItemFactory(section__roadmap=llm, slug="rlhf-again")  # same roadmap: not a twin
+    for item in (rlhf, alignment):
+        ResourceFactory(item=item, url="https://arxiv.org/abs/2203.02155", group="link")
 
-    with django_assert_num_queries(2):  # the item's resources, then the twins with roadmaps
+    with django_assert_num_queries(1):  # the twins with their roadmaps
         twins = item_twins(rlhf)
 
-    assert {(t.roadmap.slug, t.slug) for t in twins} == {
-        ("mlops", "model-alignment"),
-        ("ai-safety", "rlhf"),
-    }
-    assert same_slug in twins
+    assert twins == [technique, in_safety]  # roadmap order (llm, then ai-safety)
 
 
 def test_archived_items_are_not_twins(roadmaps):
     llm, mlops, _ = roadmaps
-    item = ItemFactory(section__roadmap=llm, slug="shared")
-    twin = ItemFactory(section__roadmap=mlops, slug="shared")
+    item = ItemFactory(section__roadmap=llm, slug="shared", topic="shared")
+    twin = ItemFactory(section__roadmap=mlops, slug="shared", topic="shared")
     twin.archived_at = twin.created_at
     twin.save()
 
@@ -392,8 +388,8 @@ def test_anonymous_roadmap_list_has_no_progress_or_follow_buttons(client, roadma
 
 def test_item_page_links_to_the_same_concept_in_another_roadmap(client, roadmaps):
     llm, _, safety = roadmaps
-    item = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF")
-    twin = ItemFactory(section__roadmap=safety, slug="rlhf", title="RLHF for safety")
+    item = ItemFactory(section__roadmap=llm, slug="rlhf", title="RLHF", topic="rlhf")
+    twin = ItemFactory(section__roadmap=safety, slug="rlhf", title="RLHF for safety", topic="rlhf")
 
     html = client.get(item.get_absolute_url()).content.decode()
 

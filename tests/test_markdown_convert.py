@@ -135,10 +135,10 @@ def test_seed_gives_the_hand_made_items_in_order_with_the_same_urls(hand_made):
 
 
 def _without_judgement(value):
-    """Drop what content/llm.yaml decides by hand (effort, prerequisites, summary, slugs of
+    """Drop what content/llm.yaml decides by hand (effort, prerequisites, summary, topics, slugs of
     items) and the trailing newline of its literal blocks; everything else must match."""
     if isinstance(value, dict):
-        skip = {"effort_hours", "effort_note", "prerequisites", "summary"}
+        skip = {"effort_hours", "effort_note", "prerequisites", "summary", "topic"}
         return {k: _without_judgement(v) for k, v in value.items() if k not in skip}
     if isinstance(value, list):
         return [_without_judgement(v) for v in value]
@@ -174,6 +174,12 @@ def test_converting_again_with_the_existing_file_keeps_all_its_slugs(hand_made):
     converted = convert(read_source(SEED), previous=hand_made).data
 
     assert [i["slug"] for i in items_of(converted)] == [i["slug"] for i in items_of(hand_made)]
+    # and the shared topics it declares (content/topics.yaml), right after the slug
+    assert [(i["slug"], i.get("topic")) for i in items_of(converted)] == [
+        (i["slug"], i.get("topic")) for i in items_of(hand_made)
+    ]
+    python = next(i for i in items_of(converted) if i["slug"] == "python")
+    assert list(python)[:2] == ["slug", "topic"]
 
 
 # ---- the examples: nothing lost ----------------------------------------------------------------

@@ -22,6 +22,10 @@ Rules (the contract the plan page, the digest and the calendar feed rely on):
 - Items are laid out one after another and split over consecutive weeks where a week's
   budget runs out, so every week but the last is exactly full. An entry says whether it
   continues from last week and whether it continues next week.
+- A shared topic (items of several roadmaps, or of one, with the same `topic`) is one piece
+  of work, scheduled once (`one_per_topic`): at its first item in the given order, which is
+  the first followed roadmap that has it, with the largest estimate of its items, waiting
+  for the prerequisites of all of them. Its other items are left out of the plan.
 - The projected finish is the day the last hour falls on, assuming a week's hours are spread
   evenly over its seven days, and never before today.
 """
@@ -32,7 +36,7 @@ import heapq
 import math
 import zoneinfo
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -73,6 +77,7 @@ class PlanItem:
     prerequisites: tuple[int, ...] = ()
     status: str = NOT_STARTED
     already_planned: int = 0
+    topic: str = ""
 
     @property
     def remaining_hours(self) -> int:
@@ -153,6 +158,37 @@ def week_start(today: date | datetime, time_zone: str = "UTC") -> date:
 def week_starts_at(monday: date, time_zone: str) -> datetime:
     """Monday 00:00 in the learner's zone, as an aware datetime."""
     return datetime.combine(monday, time.min, tzinfo=zoneinfo.ZoneInfo(time_zone))
+
+
+def one_per_topic(items: list[PlanItem]) -> list[PlanItem]:
+    """Each shared topic once, at its first item, with its items' largest estimate.
+
+    Prerequisites naming a left-out twin name the kept item instead, the kept item waits for
+    every twin's prerequisites, and hours already planned for any twin count for it.
+    """
+    kept: dict[str, PlanItem] = {}
+    alias: dict[int, int] = {}
+    for item in items:
+        if item.topic:
+            alias[item.id] = kept.setdefault(item.topic, item).id
+    twins: dict[int, list[PlanItem]] = {}
+    for item in items:
+        twins.setdefault(alias.get(item.id, item.id), []).append(item)
+    result = []
+    for item in items:
+        if alias.get(item.id, item.id) != item.id:
+            continue
+        group = twins[item.id]
+        needs = (alias.get(p, p) for twin in group for p in twin.prerequisites)
+        result.append(
+            replace(
+                item,
+                hours=max(twin.hours for twin in group),
+                prerequisites=tuple(dict.fromkeys(p for p in needs if p != item.id)),
+                already_planned=max(twin.already_planned for twin in group),
+            )
+        )
+    return result
 
 
 def study_order(items: list[PlanItem]) -> list[PlanItem]:

@@ -64,6 +64,20 @@ def total_counts(parts: Iterable[Counts]) -> Counts:
     return total
 
 
+def distinct_counts(statuses: Iterable[tuple[object, str | None]]) -> Counts:
+    """Counts of (key, status) pairs with each key counted once, at its first status.
+
+    Keys are an item's shared topic or its id: across roadmaps, a shared topic is one item.
+    """
+    counts = Counts()
+    seen: set[object] = set()
+    for key, status in statuses:
+        if key not in seen:
+            seen.add(key)
+            counts.add(status)
+    return counts
+
+
 @dataclass
 class SectionProgress:
     id: int

@@ -150,6 +150,7 @@ def _resources_by_owner(resources: list, items: list, sections: list) -> dict[st
 
 def _export_item(item: Any, section: Any, resources_of: dict, order_of: dict) -> dict:
     entry: dict[str, Any] = {"slug": item.slug}
+    _copy_set(item, entry, ("topic",))
     if item.kind != DEFAULT_ITEM_KIND.get(section.kind):
         entry["kind"] = item.kind
     entry["title"] = item.title

@@ -40,6 +40,7 @@ SECTION_KEYS = (
 )
 ITEM_KEYS = (
     "slug",
+    "topic",
     "kind",
     "title",
     "level",
@@ -55,6 +56,10 @@ ITEM_KEYS = (
     "resources",
 )
 RESOURCE_KEYS = ("title", "url", "kind", "level", "group", "row", "note", "key")
+# content/topics.yaml: the shared topics, each declared once with why its items are one.
+TOPICS_FILE = "topics.yaml"
+TOPICS_KEYS = ("schema", "topics")
+TOPIC_KEYS = ("slug", "title", "reason")
 
 # The fields the importer writes and merges, per kind: the schema keys that are not
 # identities or children, plus `order` (the position in the file), `section` and `owner`
@@ -86,7 +91,7 @@ def _column_limits() -> dict[tuple[str, str], int]:
     limits = {}
     for kind, model in _MODELS.items():
         for key in _KEYS[kind]:
-            if key in ("slug", "kind", "level"):
+            if key in ("slug", "topic", "kind", "level"):
                 continue  # checked against SLUG_MAX and the choices instead
             column = next((f for f in model._meta.fields if f.name == key), None)
             if column is not None and column.max_length:

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
@@ -31,6 +32,7 @@ from tracker.content_io.schema import (
     SECTION_KINDS,
     SLUG_MAX,
     SLUG_RE,
+    TOPICS_FILE,
     default_resource_key,
     unstorable,
 )
@@ -208,6 +210,20 @@ def _slug(node: Node) -> str:
     return value
 
 
+def _topic(node: Node, key: str) -> str:
+    value = node.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > SLUG_MAX:
+        node.problem(
+            f"'{key}' of {node.what} must be a topic slug from {TOPICS_FILE}, not"
+            f" {_describe(value)}",
+            key,
+        )
+        return ""
+    return value
+
+
 def _choice(node: Node, key: str, choices: Sequence[str]) -> str:
     value = node.get(key)
     if value is None:
@@ -320,6 +336,7 @@ SECTION_FIELDS: dict[str, _Check] = {
 }
 ITEM_FIELDS: dict[str, _Check] = {
     "title": partial(_text, required=True),
+    "topic": _topic,
     "group": _text,
     "description": _text,
     "note": _text,
@@ -583,6 +600,8 @@ def load_roadmaps(
     specs: list[RoadmapSpec] = []
     problems: list[Problem] = []
     seen: dict[str, tuple[str, int | None]] = {}
+    by_directory: dict[Path, list[RoadmapSpec]] = {}
+    paths = [Path(path) for path in paths if Path(path).name != TOPICS_FILE]
     for path in paths:
         display = _display(Path(path), base)
         data, file_problems = read_file(path, display=display)
@@ -600,7 +619,33 @@ def load_roadmaps(
             continue
         seen[slug] = (display, line)
         specs.append(spec)
+        by_directory.setdefault(path.resolve().parent, []).append(spec)
+    problems += _topic_problems(by_directory, paths, base)
     return specs, problems
+
+
+def _topic_problems(
+    by_directory: dict[Path, list[RoadmapSpec]], paths: Sequence[Path], base: Path | None
+) -> list[Problem]:
+    """Each directory's `topic:` keys against its topics.yaml (see content_io/topics.py)."""
+    # topics.py builds on this module's checks, so it is imported here, not at the top.
+    from tracker.content_io.topics import check_topics, load_topics
+
+    problems: list[Problem] = []
+    loaded = {path.resolve() for path in paths}
+    for directory, specs in by_directory.items():
+        topics_path = directory / TOPICS_FILE
+        if not topics_path.exists():
+            # A roadmap alone elsewhere (an export, say) shares the project's topics.
+            topics_path = Path(settings.CONTENT_DIR) / TOPICS_FILE
+        display = _display(topics_path, base)
+        topics, file_problems = load_topics(topics_path, display=display)
+        problems += file_problems
+        siblings = {p.resolve() for p in directory.glob("*.yaml") if p.name != TOPICS_FILE}
+        complete = topics_path.parent.resolve() == directory and siblings <= loaded
+        complete = complete and not file_problems
+        problems += check_topics(specs, topics, complete=complete, path=display)
+    return problems
 
 
 def _display(path: Path, base: Path | None) -> str:

@@ -43,6 +43,8 @@ def finish_item(doc: Document, item: dict, section: dict, default_kind: str | No
         doc.warn(line, "an item without a title")
     hours, note = default_effort(kind, item.get("level") or section.get("level"))
     ordered: dict[str, Any] = {"slug": item["slug"]}
+    if item.get("topic"):
+        ordered["topic"] = item["topic"]
     if kind != default_kind:
         ordered["kind"] = kind
     ordered.update((key, item[key]) for key in _ITEM_KEYS if key in item)

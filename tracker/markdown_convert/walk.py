@@ -76,6 +76,8 @@ def convert(text: str, *, slug: str | None = None, previous: dict | None = None)
         if kind is not None:
             sections.append(SECTION_PARSERS[kind](doc, part))
     assign_slugs(sections, previous_slugs(previous) if previous else {})
+    if previous:
+        keep_topics(sections, previous)
     if not any(s["kind"] == "level" for s in sections) or not any(s.get("items") for s in sections):
         raise RoadmapFormatError(
             "no level sections ('## Beginner Level …') with concepts or projects: "
@@ -84,6 +86,21 @@ def convert(text: str, *, slug: str | None = None, previous: dict | None = None)
     data["sections"] = sections
     finish_sections(doc, sections)
     return Conversion(data, doc.warnings)
+
+
+def keep_topics(sections: list[dict], previous: dict) -> None:
+    """Items that keep their slug keep the shared topic the existing file declares for them
+    (content/README.md, "Shared topics"): identity is content's decision, not the document's."""
+    topics = {
+        item["slug"]: item["topic"]
+        for section in previous.get("sections", [])
+        for item in section.get("items", []) or []
+        if item.get("topic") and item.get("slug")
+    }
+    for section in sections:
+        for item in section.get("items", []):
+            if item["slug"] in topics:
+                item["topic"] = topics[item["slug"]]
 
 
 def front_matter(

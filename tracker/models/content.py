@@ -19,6 +19,16 @@ class ContentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    def twins_of(self, item):
+        """Active items of active roadmaps that share `item`'s topic, `item` left out."""
+        if not item.topic:
+            return self.none()
+        return (
+            self.active()
+            .filter(topic=item.topic, roadmap__archived_at__isnull=True)
+            .exclude(pk=item.pk)
+        )
+
     def archived(self):
         return self.filter(archived_at__isnull=False)
 
@@ -104,6 +114,13 @@ class Item(ImportedContent):
     slug = models.SlugField(max_length=80)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
+    # Items with the same topic, in any roadmaps, are one piece of progress (content/topics.yaml).
+    topic = models.SlugField(
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text="Shared topic, from content/topics.yaml.",
+    )
     level = models.CharField(max_length=20, choices=Level.choices, blank=True)
     group = models.CharField(
         max_length=120, blank=True, help_text="Sub-heading within the section, e.g. 'Mathematics'."

@@ -190,13 +190,25 @@ def learner_rows(
 
 
 def cohort_items(cohort: Cohort) -> list[Item]:
-    """The roadmap's active items in roadmap order, with their section (one query)."""
-    return list(
+    """The roadmap's active items in roadmap order, with their section (one query).
+
+    A shared topic the roadmap has twice (a concept and its technique row, say) is one
+    piece of progress, so mentors see it once, at its first place.
+    """
+    items = (
         Item.objects.active()
         .filter(roadmap_id=cohort.roadmap_id, section__archived_at__isnull=True)
         .select_related("section")
         .order_by("section__order", "order", "id")
     )
+    seen: set[str] = set()
+    result = []
+    for item in items:
+        if item.topic and item.topic in seen:
+            continue
+        seen.add(item.topic)
+        result.append(item)
+    return result
 
 
 def status_grid(

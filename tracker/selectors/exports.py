@@ -59,6 +59,8 @@ def export(learner: User) -> dict:
                 "roadmap": row.item.roadmap.slug,
                 "item": row.item.slug,
                 "item_title": row.item.title,
+                # Twins share one status and note; the topic says which rows are one.
+                "topic": row.item.topic,
                 "archived": row.item.archived_at is not None,
                 "status": row.status,
                 "skip_reason": row.skip_reason,

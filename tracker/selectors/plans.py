@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import F
@@ -108,12 +108,21 @@ def _status_from(
 
 def _finished_rows(learner_ids: list[int]) -> dict[int, list[_Finished]]:
     rows = defaultdict(list)
-    for learner_id, item_id, status, completed_at, hours in (
+    twins: dict[tuple[int, str], list[_Finished]] = defaultdict(list)
+    for learner_id, item_id, status, completed_at, hours, topic in (
         Progress.objects.filter(learner_id__in=learner_ids)
         .finished()
-        .values_list("learner_id", "item_id", "status", "completed_at", "item__effort_hours")
+        .values_list(
+            "learner_id", "item_id", "status", "completed_at", "item__effort_hours", "item__topic"
+        )
     ):
-        rows[learner_id].append(_Finished(item_id, status, completed_at, hours))
+        row = _Finished(item_id, status, completed_at, hours)
+        (twins[learner_id, topic] if topic else rows[learner_id]).append(row)
+    # A shared topic's hours count once, at its largest estimate, as the plan schedules it;
+    # its other rows stay (with no hours) so that a skip still names every twin.
+    for (learner_id, _), group in twins.items():
+        largest = max(group, key=lambda row: row.hours)
+        rows[learner_id] += [row if row is largest else replace(row, hours=0) for row in group]
     return rows
 
 
@@ -191,7 +200,8 @@ def load_plan_inputs(learner: User) -> PlanInputs:
 
 
 def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[planning.PlanItem]:
-    return [
+    """The plan's items, a shared topic once (see `planning.one_per_topic`)."""
+    items = [
         planning.PlanItem(
             id=item.pk,
             title=item.title,
@@ -199,9 +209,11 @@ def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[plan
             prerequisites=inputs.prerequisites.get(item.pk, ()),
             status=row.status if (row := inputs.progress.get(item.pk)) else Status.NOT_STARTED,
             already_planned=already_planned.get(item.pk, 0),
+            topic=item.topic,
         )
         for item in inputs.items
     ]
+    return planning.one_per_topic(items)
 
 
 def _entries_json(week: planning.Week | None) -> list[dict]:

@@ -19,10 +19,10 @@ from tracker.progress_math import (
     SectionLayout,
     SectionProgress,
     WeekPoint,
+    distinct_counts,
     next_up,
     roadmap_progress_from,
     streak_weeks,
-    total_counts,
     weekly_totals,
 )
 
@@ -107,10 +107,13 @@ class Dashboard:
     recent: list[ProgressEvent]
     streak: int
     weeks: list[WeekPoint]
+    # Across roadmaps, a shared topic counts once; each roadmap's own counts include it.
+    counts: Counts
 
-    @property
-    def counts(self) -> Counts:
-        return total_counts(roadmap.counts for roadmap in self.roadmaps)
+
+def topic_key(item: Item) -> object:
+    """What makes items one piece of progress: their shared topic, else the item itself."""
+    return ("topic", item.topic) if item.topic else item.id
 
 
 def _prerequisite_ids(item_ids) -> dict[int, list[int]]:
@@ -155,8 +158,15 @@ def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5
     progress = {row.item_id: row for row in Progress.objects.for_learner(learner)}
     statuses = {item_id: row.status for item_id, row in progress.items()}
 
+    key_of = {item.id: topic_key(item) for item in items}
+    # A shared topic is suggested once, at its first place in the learner's order.
+    firsts = {}
+    for item in items:
+        firsts.setdefault(key_of[item.id], item)
     chosen = next_up(
-        [NextItem(item.id, tuple(prerequisites[item.id])) for item in items], statuses, limit=limit
+        [NextItem(item.id, tuple(prerequisites[item.id])) for item in firsts.values()],
+        statuses,
+        limit=limit,
     )
     upcoming = []
     for item_id in chosen:
@@ -170,7 +180,7 @@ def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5
         ProgressEvent.objects.filter(learner=learner).values_list("item_id", "status", "at")
     )
     done_at = [at for _, status, at in events if status == Status.DONE]
-    shown = [event for event in events if event[0] in by_id]
+    shown = [(key_of[item_id], status, at) for item_id, status, at in events if item_id in by_id]
     # 5: the latest few changes with their items
     recent = list(
         ProgressEvent.objects.filter(learner=learner)
@@ -183,4 +193,5 @@ def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5
         recent=recent,
         streak=streak_weeks(done_at, tz=tz, now=now),
         weeks=weekly_totals(shown, tz=tz, now=now),
+        counts=distinct_counts((key_of[item.id], statuses.get(item.id)) for item in items),
     )

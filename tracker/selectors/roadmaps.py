@@ -157,28 +157,15 @@ def with_done_counts(roadmaps: QuerySet[Roadmap], learner) -> QuerySet[Roadmap]:
 
 
 def item_twins(item: Item) -> list[Item]:
-    """The same concept in other roadmaps: active items with the same slug, or whose own link
-    (resource group "link") has the same URL as one of this item's links. Each roadmap keeps
-    its own item and progress; pages only link them. One query, two when the item's
-    resources were not prefetched.
+    """The other items of the item's shared topic (content/topics.yaml): the same piece of
+    progress in other roadmaps, or elsewhere in this one. Identity is declared, never guessed
+    from slugs or links. One query; none for an item without a topic.
     """
-    urls = {
-        resource.url
-        for resource in item.resources.all()
-        if resource.group == "link" and resource.url and resource.archived_at is None
-    }
-    match = Q(slug=item.slug)
-    if urls:
-        match |= Q(
-            resources__group="link", resources__url__in=urls, resources__archived_at__isnull=True
-        )
-    candidates = (
-        Item.objects.active()
-        .filter(roadmap__archived_at__isnull=True)
-        .exclude(roadmap_id=item.roadmap_id)
-        .filter(match)
+    if not item.topic:
+        return []
+    return list(
+        Item.objects.twins_of(item)
         .select_related("roadmap")
+        .defer("imported_values", "roadmap__imported_values")
         .order_by("roadmap__order", "roadmap__title", "order", "id")
-        .distinct()
     )
-    return list(candidates)

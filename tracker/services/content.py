@@ -25,6 +25,7 @@ from django.utils import timezone
 from tracker.content_cache import bump_content_version
 from tracker.content_io import TRACKED_FIELDS, RoadmapSpec, RowSpec, clean_text
 from tracker.models import Item, Resource, Roadmap, Section
+from tracker.services.progress import reconcile_topics
 
 KINDS = ("roadmap", "section", "item", "resource")
 # Any constant will do; it only has to differ from other advisory locks of the project.
@@ -91,6 +92,10 @@ class ImportReport:
     changes: list[str] = field(default_factory=list)
     # Rows whose baseline took a value the database already had (e.g. after an export).
     adopted: int = 0
+    # An item got a topic (or came back with one): progress is reconciled after the import.
+    joined_topics: bool = False
+    # Learners' progress rows made to agree across a shared topic's items.
+    reconciled: int = 0
 
     @property
     def changed(self) -> bool:
@@ -131,6 +136,9 @@ def import_roadmaps(
     now = timezone.now()
     for spec in roadmaps:
         _RoadmapImport(spec, report, force=force, now=now).run()
+    if report.joined_topics:
+        # Items that joined a topic become one piece of progress for every learner.
+        report.reconciled = reconcile_topics()
     if dry_run:
         transaction.set_rollback(True)
     elif report.changed:
@@ -221,6 +229,8 @@ class _RoadmapImport:
             type(row).objects.filter(pk=row.pk).update(imported_values=changes["imported_values"])
             row.imported_values = changes["imported_values"]
             return
+        if isinstance(row, Item) and {"topic", "archived_at"} & set(changes):
+            self.report.joined_topics = True
         fields = []
         for name, value in changes.items():
             if name == "prerequisites":
@@ -253,6 +263,8 @@ class _RoadmapImport:
         if "owner" in spec.values:
             self.set_owner(row, spec.values["owner"])
         row.save()
+        if spec.values.get("topic"):
+            self.report.joined_topics = True
         self.report.counts[spec.kind].created += 1
         self.report.changes.append(f"{self.spec.path}: created {spec.kind} '{spec.ident}'")
         return row

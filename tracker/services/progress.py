@@ -1,5 +1,7 @@
 """Writes to a learner's progress: statuses, notes, and deleting it all."""
 
+from collections import defaultdict
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -27,19 +29,47 @@ def _locked_progress(*, learner: User, item: Item) -> Progress:
         return locked.get(learner=learner, item=item)
 
 
+def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]]:
+    """The learner's row for the item and the rows for its topic's twins, all locked.
+
+    Twins' rows are created if missing and locked in item order, so two clicks on two twins
+    of one topic wait for each other instead of deadlocking. An item without a topic costs
+    what it always did.
+    """
+    twin_ids = list(Item.objects.twins_of(item).values_list("pk", flat=True))
+    if not twin_ids:
+        return _locked_progress(learner=learner, item=item), []
+    ids = sorted([item.pk, *twin_ids])
+    Progress.objects.bulk_create(
+        [Progress(learner=learner, item_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    rows = list(
+        Progress.objects.select_for_update()
+        .filter(learner=learner, item_id__in=ids)
+        .order_by("item_id")
+    )
+    progress = next(row for row in rows if row.item_id == item.pk)
+    return progress, [row for row in rows if row is not progress]
+
+
+_STATUS_FIELDS = ("status", "skip_reason", "started_at", "completed_at")
+
+
 @transaction.atomic
 def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "") -> Progress:
-    """Set the learner's status on an item and record the change with its time.
+    """Set the learner's status on an item (and on its shared topic's twins, which are the same
+    piece of progress) and record the change with its time.
 
     Costs three queries on an existing row (lock, update, event) and two more on the first
-    click (insert, lock again). A repeated click with the same status records no event; a
-    changed skip reason alone is saved without one.
+    click (insert, lock again); an item with a topic costs six (twins, insert, lock, update,
+    update twins, event). A repeated click with the same status records no event; a changed
+    skip reason alone is saved without one. The event is recorded once, on the clicked item.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
-    progress = _locked_progress(learner=learner, item=item)
+    progress, twins = _locked_rows(learner=learner, item=item)
     previous = progress.status
-    if previous == status and progress.skip_reason == skip_reason:
+    if all(row.status == status and row.skip_reason == skip_reason for row in [progress, *twins]):
         return progress
 
     now = timezone.now()
@@ -57,9 +87,11 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
             progress.completed_at = now
     else:  # skipped: out of the way, but not completed
         progress.completed_at = None
-    progress.save(
-        update_fields=["status", "skip_reason", "started_at", "completed_at", "updated_at"]
-    )
+    progress.save(update_fields=[*_STATUS_FIELDS, "updated_at"])
+    if twins:
+        Progress.objects.filter(pk__in=[row.pk for row in twins]).update(
+            **{name: getattr(progress, name) for name in _STATUS_FIELDS}, updated_at=now
+        )
     bump_learner_version_on_commit(learner.pk)
     if previous != status:
         ProgressEvent.objects.create(
@@ -70,7 +102,8 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
 
 @transaction.atomic
 def save_note(*, learner: User, item: Item, note: str, project_url: str = "") -> Progress:
-    """Save the learner's private note (and, for a project, the link to their work).
+    """Save the learner's private note (and, for a project, the link to their work), on the
+    item and on its shared topic's twins.
 
     Views validate through NoteForm first; the checks here keep other callers honest.
     """
@@ -79,12 +112,79 @@ def save_note(*, learner: User, item: Item, note: str, project_url: str = "") ->
         if item.kind != Item.Kind.PROJECT:
             raise ValidationError({"project_url": "Only projects take a link."})
         _http_url(project_url)
-    progress = _locked_progress(learner=learner, item=item)
+    progress, twins = _locked_rows(learner=learner, item=item)
     progress.note = note
     progress.project_url = project_url
     progress.save(update_fields=["note", "project_url", "updated_at"])
+    if twins:
+        Progress.objects.filter(pk__in=[row.pk for row in twins]).update(
+            note=note, project_url=project_url, updated_at=timezone.now()
+        )
     bump_learner_version_on_commit(learner.pk)
     return progress
+
+
+# Which of a topic's rows wins when the importer joins them: the most advanced one.
+_RANK = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: 1, Status.SKIPPED: 2, Status.DONE: 3}
+
+
+def _joined(rows: list[Progress]) -> dict:
+    """The one piece of progress a learner's rows on a topic's items stand for."""
+    best = max(rows, key=lambda row: _RANK.get(row.status, 0))  # the first of equals
+    notes = list(dict.fromkeys(row.note for row in rows if row.note.strip()))
+    urls = [row.project_url for row in rows if row.project_url]
+    return {
+        **{name: getattr(best, name) for name in _STATUS_FIELDS},
+        # Different notes written before the items were joined are all kept.
+        "note": "\n\n".join(notes),
+        "project_url": urls[0] if urls else "",
+    }
+
+
+@transaction.atomic(savepoint=False)  # called inside the import's transaction
+def reconcile_topics() -> int:
+    """Make each learner's rows on a shared topic's items one piece of progress again.
+
+    The importer calls it after items join a topic: the most advanced row (done, skipped, in
+    progress, not started) gives its status and dates to its twins, and every distinct note
+    is kept on all of them. No row is deleted and no event is recorded (the learner did
+    nothing). Returns how many rows it created or changed; two queries when none.
+    """
+    topic_of = dict(
+        Item.objects.active()
+        .filter(roadmap__archived_at__isnull=True)
+        .exclude(topic="")
+        .values_list("pk", "topic")
+    )
+    items_of = defaultdict(list)
+    for pk, topic in topic_of.items():
+        items_of[topic].append(pk)
+    groups = defaultdict(list)
+    rows = Progress.objects.select_for_update().filter(item_id__in=topic_of).order_by("item_id")
+    for row in rows:
+        groups[row.learner_id, topic_of[row.item_id]].append(row)
+    fields = [*_STATUS_FIELDS, "note", "project_url"]
+    now = timezone.now()
+    to_create, to_update = [], []
+    for (learner_id, topic), group in groups.items():
+        wanted = _joined(group)
+        have = {row.item_id: row for row in group}
+        for item_id in items_of[topic]:
+            row = have.get(item_id)
+            if row is None:
+                if wanted["status"] == Status.NOT_STARTED and not wanted["note"]:
+                    continue  # a missing row already says "not started"
+                to_create.append(Progress(learner_id=learner_id, item_id=item_id, **wanted))
+            elif any(getattr(row, name) != wanted[name] for name in fields):
+                for name in fields:
+                    setattr(row, name, wanted[name])
+                row.updated_at = now
+                to_update.append(row)
+    Progress.objects.bulk_create(to_create, ignore_conflicts=True)
+    Progress.objects.bulk_update(to_update, [*fields, "updated_at"])
+    for learner_id in {row.learner_id for row in [*to_create, *to_update]}:
+        bump_learner_version_on_commit(learner_id)
+    return len(to_create) + len(to_update)
 
 
 @transaction.atomic

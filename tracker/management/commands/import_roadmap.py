@@ -80,6 +80,11 @@ class Command(BaseCommand):
         for conflict in report.overridden:
             self.stdout.write(self.style.WARNING(f"{conflict} -- forced: took the YAML"))
 
+        if report.reconciled:
+            self.stdout.write(
+                f"Shared topics: {report.reconciled} learner progress row(s) made to agree"
+                " across each topic's items (nothing deleted)."
+            )
         columns = ("created", "updated", "unchanged", "archived", "conflicts")
         self.stdout.write(f"{'':10}" + "".join(f"{c:>11}" for c in columns))
         for kind in KINDS:

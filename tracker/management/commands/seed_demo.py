@@ -29,6 +29,7 @@ from tracker.models import (
     User,
     WeekPlan,
 )
+from tracker.services.progress import reconcile_topics
 
 DEMO_LEARNER_PREFIX = "demo-learner-"
 # create_demo_accounts gives both their public passwords; the demo learner joins the first
@@ -187,6 +188,8 @@ class _Rows:
         Membership.objects.bulk_create(self.memberships, batch_size=1000, ignore_conflicts=True)
         RoadmapFollow.objects.bulk_create(self.follows, batch_size=1000, ignore_conflicts=True)
         Progress.objects.bulk_create(self.progress, batch_size=2000)
+        # Random statuses differ between a shared topic's items; a learner's are one.
+        reconcile_topics()
         ProgressEvent.objects.bulk_create(self.events, batch_size=2000)
         WeekPlan.objects.bulk_create(self.snapshots, batch_size=1000)
 
