@@ -427,8 +427,11 @@ def test_command_reports_a_missing_file():
 # ---- the reviewed content files -----------------------------------------------------------------
 
 
-# Every converted roadmap in content/ (llm.yaml was written by hand before the converter).
-REVIEWED = sorted(path.stem for path in (ROOT / "content").glob("*.yaml") if path.stem != "llm")
+# Every converted roadmap in content/ (llm.yaml was written by hand before the converter;
+# topics.yaml is the shared-topic catalogue, not a roadmap).
+REVIEWED = sorted(
+    path.stem for path in (ROOT / "content").glob("*.yaml") if path.stem not in {"llm", "topics"}
+)
 
 
 def test_every_content_file_comes_from_a_document_the_converter_reads():
