@@ -193,8 +193,9 @@ def load_plan_inputs(learner: User) -> PlanInputs:
 def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     """`load_plan_inputs` for many learners at once, by user id, for the weekly rollover.
 
-    Content is loaded once and shared by all. Queries, whatever the number of learners: active
-    roadmaps, follows, progress, items, prerequisite links.
+    Content is loaded once and shared by all; progress rows carry their status and item hours
+    only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
+    prerequisite links.
     """
     ids = [learner.pk for learner in learners]
     # Default ordering, as followed_roadmaps' fallback uses; a small table.
@@ -207,8 +208,11 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     ):
         chosen[learner_id].append(roadmap_id)
     progress = defaultdict(dict)
-    for row in Progress.objects.filter(learner_id__in=ids).annotate(
-        item_hours=F("item__effort_hours"), item_roadmap_id=F("item__roadmap_id")
+    for row in (
+        Progress.objects.filter(learner_id__in=ids)
+        # Planning needs the status only; parsing every row's dates would double the cost.
+        .only("learner_id", "item_id", "status")
+        .annotate(item_hours=F("item__effort_hours"), item_roadmap_id=F("item__roadmap_id"))
     ):
         progress[row.learner_id][row.item_id] = row
     for learner_id in ids:
