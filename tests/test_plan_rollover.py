@@ -388,3 +388,16 @@ def test_a_failed_digest_task_is_retried_on_its_own_and_sent_once(
     assert tasks.send_digest.apply(args=(snapshot_id, MONDAY.isoformat())).get() is False
     assert len(attempts) == 2
     assert len(mail.outbox) == 1
+
+
+def test_one_run_sends_digests_only_where_the_week_began_within_a_day(roadmap_items, eager_tasks):
+    roadmap, _ = roadmap_items
+    londoner = follower(roadmap, digest_opt_in=True, time_zone="Europe/London")
+    kiwi = follower(roadmap, digest_opt_in=True, time_zone="Pacific/Auckland")
+    # Monday 11:30 UTC: London's week began 11.5 hours ago, Auckland's 24.5 hours ago (NZDT).
+    now = datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
+    plans.ensure_week_snapshot(learner=kiwi, now=now)  # Auckland planned by a visit, no digest
+    result = plans.make_weekly_plans(now=now)
+    assert (result.snapshots_created, result.digests_sent) == (1, 1)
+    assert [m.to for m in mail.outbox] == [[londoner.email]]
+    assert WeekPlan.objects.filter(week_start=date(2026, 3, 2)).count() == 2
