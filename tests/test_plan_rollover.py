@@ -1,5 +1,7 @@
 """The hourly rollover: snapshots as each learner's local week begins, and the digest."""
 
+import time
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import pytest
@@ -401,3 +403,39 @@ def test_one_run_sends_digests_only_where_the_week_began_within_a_day(roadmap_it
     assert (result.snapshots_created, result.digests_sent) == (1, 1)
     assert [m.to for m in mail.outbox] == [[londoner.email]]
     assert WeekPlan.objects.filter(week_start=date(2026, 3, 2)).count() == 2
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    from celery.contrib.testing.worker import start_worker
+
+    from roadmap_site.celery import app
+
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=20):
+        yield
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.needs_redis
+def test_a_real_worker_plans_the_chunks_and_sends_the_digests_through_the_broker(
+    celery_worker_thread, roadmap_items
+):
+    roadmap, _ = roadmap_items
+    learners = [follower(roadmap, digest_opt_in=True) for _ in range(3)]
+    for chunk in plans.due_chunks(now=MONDAY, size=2):
+        tasks.plan_chunk.delay(asdict(chunk), MONDAY.isoformat())  # as JSON, through Redis
+    assert wait_for(lambda: len(mail.outbox) == 3)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in learners)
+    assert WeekPlan.objects.filter(week_start=date(2026, 3, 2)).count() == 3
+
+    # The hourly task at the real time: these learners' current week is due.
+    tasks.make_weekly_plans.delay()
+    assert wait_for(lambda: WeekPlan.objects.count() == 6)
