@@ -227,7 +227,8 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
 
     Snapshots are the same as `save_week_plan` saves. Safe to retry or overlap: learners
     planned meanwhile are no longer due, the (learner, week_start) constraint keeps one
-    snapshot, and overlapping runs skip each other's locked learners. Queries, whatever the
+    snapshot, and overlapping runs skip each other's locked learners (a learner locked by any
+    other write is left to the next hourly run). Queries, whatever the
     chunk's size: the learners (locked), the plan inputs (`load_plan_inputs_for`: 5), the
     insert, the digests due (only while the week is young).
     """
@@ -253,7 +254,8 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
             )
             for learner in to_plan
         ],
-        # A visit to /plan/ may have saved one meanwhile: the constraint decides, as ever.
+        # A visit to /plan/ may have saved one meanwhile: the constraint decides, as ever
+        # (that rare learner is still counted as created below).
         ignore_conflicts=True,
     )
     _bump_learners_on_commit([learner.pk for learner in to_plan])
