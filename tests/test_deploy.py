@@ -54,6 +54,13 @@ def test_app_services_share_one_image_and_their_commands_exist_in_the_project():
         assert os.access(path, os.X_OK), f"{name}: {command} is not executable"
 
 
+def test_workers_can_be_scaled_out_with_compose_scale():
+    # `docker compose up --scale worker=N` fails on a fixed container name or host port.
+    worker = compose()["services"]["worker"]
+    assert "container_name" not in worker
+    assert "ports" not in worker
+
+
 def test_every_variable_compose_sets_is_read_by_the_settings():
     read = variables_read_by_settings()
     assert {"DATABASE_URL", "SECRET_KEY", "REDIS_URL", "EMAIL_URL", "DEBUG"} <= read

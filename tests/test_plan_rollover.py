@@ -1,5 +1,7 @@
 """The hourly rollover: snapshots as each learner's local week begins, and the digest."""
 
+import time
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,8 +11,10 @@ from django_celery_beat.models import PeriodicTask
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
 from tracker import tasks
+from tracker.content_cache import learner_version
 from tracker.models import RoadmapFollow, Status, WeekPlan
 from tracker.schedules import ensure_schedules
+from tracker.selectors.plans import load_plan_inputs, this_week_entries
 from tracker.services import plans
 
 
@@ -203,7 +207,7 @@ def test_the_command_and_the_task_run_the_same_rollover(time_machine, roadmap_it
     assert not WeekPlan.objects.exists()
     call_command("make_weekly_plans")
     assert "1 week plan(s) saved" in capsys.readouterr().out
-    assert tasks.make_weekly_plans.apply().get()["snapshots_created"] == 0
+    assert tasks.make_weekly_plans.apply().get() == {"chunks": 0}  # nobody is due any more
     assert WeekPlan.objects.count() == 1
 
 
@@ -244,3 +248,194 @@ def test_two_overlapping_runs_save_one_snapshot_and_send_one_digest(roadmap_item
     assert sum(r.snapshots_created for r in results) == 1
     assert sum(r.digests_sent for r in results) == 1
     assert len(mail.outbox) == 1
+
+
+# ---- the rollover in chunks -------------------------------------------------------------------
+
+MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def eager_tasks():
+    # With REDIS_URL set, queued tasks go to the broker; these tests have no worker running.
+    from roadmap_site.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+def chunk_of(learners, *zones):
+    return plans.Chunk(
+        first_id=min(u.pk for u in learners),
+        last_id=max(u.pk for u in learners),
+        time_zones=list(zones or ["UTC"]),
+    )
+
+
+def test_due_learners_are_fanned_out_in_id_ranges_not_one_message_per_learner(roadmap_items):
+    roadmap, _ = roadmap_items
+    due = [follower(roadmap) for _ in range(7)]
+    angeleno = follower(roadmap, time_zone="America/Los_Angeles")  # still Sunday there
+    plans.ensure_week_snapshot(learner=angeleno, now=MONDAY)  # so last week is planned
+    chunks = list(plans.due_chunks(now=MONDAY, size=3))
+    assert [(c.first_id, c.last_id) for c in chunks] == [
+        (due[0].pk, due[2].pk),
+        (due[3].pk, due[5].pk),
+        (due[6].pk, due[6].pk),
+    ]
+    assert all(c.time_zones == ["UTC"] for c in chunks)
+
+
+def test_a_chunk_saves_the_same_snapshots_as_saving_each_learner_alone(roadmap_items):
+    roadmap, items = roadmap_items
+    ItemFactory(section=items[0].section, title="Capstone", order=9).prerequisites.add(items[5])
+    other = SectionFactory()
+    other_items = [ItemFactory(section=other, effort_hours=3, order=n) for n in range(3)]
+    items[1].prerequisites.add(items[3])
+    plain = follower(roadmap, weekly_hours=6)
+    both = follower(other.roadmap, weekly_hours=10)
+    RoadmapFollow.objects.create(learner=both, roadmap=roadmap, position=1)
+    busy = follower(roadmap, weekly_hours=5, time_zone="Europe/London")
+    ProgressFactory(learner=busy, item=items[0], status=Status.DONE)
+    ProgressFactory(learner=busy, item=items[1], status=Status.IN_PROGRESS)
+    unfollowing = UserFactory()  # no follows: plans the roadmap they have progress in
+    ProgressFactory(learner=unfollowing, item=other_items[0], status=Status.SKIPPED)
+    learners = [plain, both, busy, unfollowing]
+
+    result = plans.plan_chunk(chunk=chunk_of(learners, "UTC", "Europe/London"), now=MONDAY)
+
+    assert result.snapshots_created == 4
+    for learner in learners:
+        snapshot = WeekPlan.objects.get(learner=learner)
+        expected = this_week_entries(learner, load_plan_inputs(learner), MONDAY)
+        assert snapshot.entries == expected and expected
+        assert (snapshot.week_start, snapshot.weekly_hours) == (
+            date(2026, 3, 2),
+            learner.weekly_hours,
+        )
+
+
+@pytest.mark.parametrize("learners", [5, 50])
+def test_a_chunk_runs_the_same_queries_for_5_or_50_learners(
+    roadmap_items, learners, django_assert_num_queries
+):
+    roadmap, items = roadmap_items
+    items[2].prerequisites.add(items[1])
+    chunk = [follower(roadmap, digest_opt_in=True) for _ in range(learners)]
+    for learner in chunk:
+        ProgressFactory(learner=learner, item=items[0], status=Status.DONE)
+    # savepoint, learners due (locked), active roadmaps, follows, progress, items,
+    # prerequisite links, insert of the snapshots, snapshots whose digest is due, release
+    with django_assert_num_queries(10):
+        result = plans.plan_chunk(chunk=chunk_of(chunk), now=MONDAY)
+    assert result.snapshots_created == len(result.digest_snapshot_ids) == learners
+
+
+def test_a_chunk_run_again_saves_nothing_and_keeps_what_a_visit_saved(roadmap_items):
+    roadmap, _ = roadmap_items
+    visited, other = follower(roadmap), follower(roadmap)
+    plans.ensure_week_snapshot(learner=visited, now=MONDAY)
+    kept = WeekPlan.objects.get(learner=visited)
+    chunk = chunk_of([visited, other])
+    assert plans.plan_chunk(chunk=chunk, now=MONDAY).snapshots_created == 1
+    assert plans.plan_chunk(chunk=chunk, now=MONDAY).snapshots_created == 0
+    assert WeekPlan.objects.count() == 2
+    assert WeekPlan.objects.get(learner=visited).pk == kept.pk
+
+
+def test_a_chunk_refreshes_its_learners_pages_after_commit(
+    roadmap_items, django_capture_on_commit_callbacks
+):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap)
+    before = learner_version(learner.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        plans.plan_chunk(chunk=chunk_of([learner]), now=MONDAY)
+        assert learner_version(learner.pk) == before  # not before the snapshot is visible
+    assert len(callbacks) == 1
+    assert learner_version(learner.pk) != before
+
+
+def test_the_hourly_task_fans_out_chunks_that_save_snapshots_and_send_digests(
+    roadmap_items, eager_tasks, monkeypatch, time_machine
+):
+    roadmap, _ = roadmap_items
+    learners = [follower(roadmap, digest_opt_in=n % 2 == 0) for n in range(5)]
+    monkeypatch.setattr(plans, "CHUNK_SIZE", 2)
+    time_machine.move_to(MONDAY, tick=False)
+    assert tasks.make_weekly_plans.apply().get() == {"chunks": 3}
+    assert WeekPlan.objects.filter(learner__in=learners).count() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in learners[::2])
+
+
+def test_a_failed_digest_task_is_retried_on_its_own_and_sent_once(
+    roadmap_items, eager_tasks, monkeypatch
+):
+    roadmap, _ = roadmap_items
+    learner = follower(roadmap, digest_opt_in=True)
+    snapshot_id = plans.plan_chunk(chunk=chunk_of([learner]), now=MONDAY).digest_snapshot_ids[0]
+    real_send, attempts = plans.send_weekly_digest, []
+
+    def flaky(**kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionRefusedError("SMTP server down")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(plans, "send_weekly_digest", flaky)
+    # throw=False: as on a worker, the retry is queued (run at once here) instead of raised.
+    assert tasks.send_digest.apply((snapshot_id, MONDAY.isoformat()), throw=False).get() is True
+    assert tasks.send_digest.apply(args=(snapshot_id, MONDAY.isoformat())).get() is False
+    assert len(attempts) == 2
+    assert len(mail.outbox) == 1
+
+
+def test_one_run_sends_digests_only_where_the_week_began_within_a_day(roadmap_items, eager_tasks):
+    roadmap, _ = roadmap_items
+    londoner = follower(roadmap, digest_opt_in=True, time_zone="Europe/London")
+    kiwi = follower(roadmap, digest_opt_in=True, time_zone="Pacific/Auckland")
+    # Monday 11:30 UTC: London's week began 11.5 hours ago, Auckland's 24.5 hours ago (NZDT).
+    now = datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
+    plans.ensure_week_snapshot(learner=kiwi, now=now)  # Auckland planned by a visit, no digest
+    result = plans.make_weekly_plans(now=now)
+    assert (result.snapshots_created, result.digests_sent) == (1, 1)
+    assert [m.to for m in mail.outbox] == [[londoner.email]]
+    assert WeekPlan.objects.filter(week_start=date(2026, 3, 2)).count() == 2
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    from celery.contrib.testing.worker import start_worker
+
+    from roadmap_site.celery import app
+
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=20):
+        yield
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.needs_redis
+def test_a_real_worker_plans_the_chunks_and_sends_the_digests_through_the_broker(
+    celery_worker_thread, roadmap_items
+):
+    roadmap, _ = roadmap_items
+    learners = [follower(roadmap, digest_opt_in=True) for _ in range(3)]
+    for chunk in plans.due_chunks(now=MONDAY, size=2):
+        tasks.plan_chunk.delay(asdict(chunk), MONDAY.isoformat())  # as JSON, through Redis
+    assert wait_for(lambda: len(mail.outbox) == 3)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in learners)
+    assert WeekPlan.objects.filter(week_start=date(2026, 3, 2)).count() == 3
+
+    # The hourly task at the real time: these learners' current week is due.
+    tasks.make_weekly_plans.delay()
+    assert wait_for(lambda: WeekPlan.objects.count() == 6)

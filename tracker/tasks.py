@@ -5,21 +5,62 @@ Each area appends its tasks here; schedules live in tracker/schedules.py.
 
 import logging
 from dataclasses import asdict
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="tracker.tasks.make_weekly_plans")
 def make_weekly_plans() -> dict:
-    """Hourly: snapshot the weeks that have just begun and send the weekly digests."""
+    """Hourly: find the learners whose week has begun and fan them out to `plan_chunk` tasks,
+    a few hundred learners each, over however many workers run."""
     from tracker.services import plans
 
-    result = asdict(plans.make_weekly_plans())
-    logger.info("weekly plans", extra=result)
-    return result
+    now = timezone.now()
+    chunks = 0
+    for chunk in plans.due_chunks(now=now):
+        plan_chunk.delay(asdict(chunk), now.isoformat())
+        chunks += 1
+    logger.info("weekly plans fanned out", extra={"chunks": chunks})
+    return {"chunks": chunks}
+
+
+@shared_task(
+    name="tracker.tasks.plan_chunk",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def plan_chunk(chunk: dict, now: str) -> dict:
+    """Snapshot one chunk's weeks, then queue one digest task per learner who opted in."""
+    from tracker.services import plans
+
+    result = plans.plan_chunk(chunk=plans.Chunk(**chunk), now=datetime.fromisoformat(now))
+    for snapshot_id in result.digest_snapshot_ids:
+        send_digest.delay(snapshot_id, now)
+    logger.info("weekly plans saved", extra=asdict(result))
+    return asdict(result)
+
+
+@shared_task(
+    name="tracker.tasks.send_digest",
+    acks_late=True,
+    # Each email is retried on its own, backing off up to an hour; the claim keeps it once-only.
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_digest(snapshot_id: int, now: str) -> bool:
+    """Email one learner's weekly digest, unless it went out already."""
+    from tracker.services import plans
+
+    return plans.send_digest(snapshot_id=snapshot_id, now=datetime.fromisoformat(now))
 
 
 # --- Link health (services/links.py). Locks and chunking make every task safe to repeat. ---

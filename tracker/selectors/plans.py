@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from tracker import planning
 from tracker.ical import CalendarRow, CalendarWeek
-from tracker.models import Item, Progress, Status, User, WeekPlan
+from tracker.models import Item, Progress, Roadmap, RoadmapFollow, Status, User, WeekPlan
 from tracker.planning import PlanState
 from tracker.selectors.roadmaps import followed_roadmaps
 
@@ -197,6 +197,71 @@ def load_plan_inputs(learner: User) -> PlanInputs:
         prerequisites={key: tuple(value) for key, value in links.items()},
         progress=progress,
     )
+
+
+def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
+    """`load_plan_inputs` for many learners at once, by user id, for the weekly rollover.
+
+    Content is loaded once and shared by all; progress rows carry their status and item hours
+    only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
+    prerequisite links.
+    """
+    ids = [learner.pk for learner in learners]
+    # Default ordering, as followed_roadmaps' fallback uses; a small table.
+    active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}
+    chosen = defaultdict(list)
+    for learner_id, roadmap_id in (
+        RoadmapFollow.objects.filter(learner_id__in=ids, roadmap_id__in=active)
+        .order_by("learner_id", "position", "created_at")
+        .values_list("learner_id", "roadmap_id")
+    ):
+        chosen[learner_id].append(roadmap_id)
+    progress = defaultdict(dict)
+    for row in (
+        Progress.objects.filter(learner_id__in=ids)
+        # Planning needs the status only; parsing every row's dates would double the cost.
+        .only("learner_id", "item_id", "status")
+        .annotate(item_hours=F("item__effort_hours"), item_roadmap_id=F("item__roadmap_id"))
+    ):
+        progress[row.learner_id][row.item_id] = row
+    for learner_id in ids:
+        if not chosen[learner_id] and active:
+            # As followed_roadmaps: the roadmaps with progress, else the first roadmap.
+            started = {row.item_roadmap_id for row in progress[learner_id].values()}
+            chosen[learner_id] = [pk for pk in active if pk in started] or [next(iter(active))]
+    roadmap_items, prerequisites = _active_items_of(
+        {pk for picked in chosen.values() for pk in picked}
+    )
+    return {
+        learner_id: PlanInputs(
+            roadmaps=[active[pk] for pk in chosen[learner_id]],
+            items=[item for pk in chosen[learner_id] for item in roadmap_items[pk]],
+            prerequisites=prerequisites,
+            progress=progress[learner_id],
+        )
+        for learner_id in ids
+    }
+
+
+def _active_items_of(roadmap_ids: set[int]) -> tuple[dict[int, list[Item]], dict]:
+    """Active items by roadmap in study-list order, and every item's prerequisite ids."""
+    items = defaultdict(list)
+    for item in (
+        Item.objects.active()
+        .filter(roadmap_id__in=roadmap_ids)
+        .select_related("roadmap")
+        .defer("imported_values", "description", "effort_note", "roadmap__imported_values")
+        .defer("roadmap__intro", "roadmap__tagline")
+        .order_by("order", "pk")
+    ):
+        items[item.roadmap_id].append(item)
+    links = defaultdict(list)
+    through = Item.prerequisites.through
+    for from_id, to_id in through.objects.filter(
+        from_item__roadmap_id__in=roadmap_ids, from_item__archived_at__isnull=True
+    ).values_list("from_item_id", "to_item_id"):
+        links[from_id].append(to_id)
+    return items, {key: tuple(value) for key, value in links.items()}
 
 
 def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[planning.PlanItem]:

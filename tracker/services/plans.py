@@ -6,23 +6,27 @@ The reads (the plan page, plan status, the digest's content) are in tracker/sele
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tracker import planning
-from tracker.content_cache import bump_learner_version_on_commit
+from tracker.content_cache import bump_learner_version, bump_learner_version_on_commit
 from tracker.models import Progress, RoadmapFollow, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors.plans import (
     PlanInputs,
     load_plan_inputs,
+    load_plan_inputs_for,
     this_week_entries,
     weekly_digest,
 )
@@ -130,6 +134,26 @@ def send_weekly_digest(*, learner: User, now: datetime | None = None) -> bool:
 
 # ---- weekly rollover --------------------------------------------------------------------------
 
+# Learners per chunk task: a chunk's queries are few whatever its size, so larger chunks cost
+# less per learner; 500 keeps a retried chunk's lost work under a second.
+CHUNK_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Learner ids from `first_id` to `last_id` in time zones whose current week has the same
+    Monday: one task's share of the rollover (JSON-friendly, for a Celery message)."""
+
+    first_id: int
+    last_id: int
+    time_zones: list[str]
+
+
+@dataclass
+class ChunkResult:
+    snapshots_created: int = 0
+    digest_snapshot_ids: list[int] = field(default_factory=list)  # digests now due
+
 
 @dataclass
 class RolloverResult:
@@ -147,53 +171,165 @@ def _planning_learners():
     )
 
 
-def _claim_and_send(learner: User, snapshot_id: int, now: datetime) -> str:
-    """Send the week's digest at most once: the marker is claimed before sending."""
+def _zone_groups(now: datetime) -> list[list[str]]:
+    """Learners' time zones, grouped so that a group's zones share their current week's Monday
+    and whether that week is still young enough for the digest."""
+    groups = defaultdict(list)
+    zones = User.objects.filter(is_active=True).order_by("time_zone").distinct()
+    for zone in zones.values_list("time_zone", flat=True):
+        start = planning.week_start(now, zone)
+        young = now - planning.week_starts_at(start, zone) < DIGEST_WINDOW
+        groups[start, young].append(zone)
+    return list(groups.values())
+
+
+def _week_of(now: datetime, time_zones: list[str]) -> tuple[date, bool]:
+    """The group's current Monday and whether its digest window is open."""
+    start = planning.week_start(now, time_zones[0])
+    return start, now - planning.week_starts_at(start, time_zones[0]) < DIGEST_WINDOW
+
+
+def _due_learners(now: datetime, time_zones: list[str]):
+    """Learners in these zones whose week has no snapshot yet or, while the week is young and
+    they opted in, no digest yet; annotated with `planned` (the snapshot exists)."""
+    start, young = _week_of(now, time_zones)
+    this_week = WeekPlan.objects.filter(learner=OuterRef("pk"), week_start=start)
+    due = ~Exists(this_week)
+    if young:
+        due |= Q(digest_opt_in=True) & Exists(this_week.filter(digest_sent_at__isnull=True))
+    return (
+        _planning_learners()
+        .filter(time_zone__in=time_zones)
+        .filter(due)
+        .annotate(planned=Exists(this_week))
+    )
+
+
+def due_chunks(*, now: datetime, size: int | None = None) -> Iterator[Chunk]:
+    """The rollover's work in chunks of up to `size` due learners, never one per learner.
+
+    One query per chunk (keyset pagination over ids), so the hourly task stays cheap however
+    many learners there are.
+    """
+    size = size or CHUNK_SIZE
+    for zones in _zone_groups(now):
+        due = _due_learners(now, zones).order_by("pk").values_list("pk", flat=True)
+        last = 0
+        while ids := list(due.filter(pk__gt=last)[:size]):
+            yield Chunk(first_id=ids[0], last_id=ids[-1], time_zones=zones)
+            last = ids[-1]
+
+
+@transaction.atomic
+def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
+    """Save this week's snapshot for the chunk's due learners; return the snapshots whose
+    digest is due.
+
+    Snapshots are the same as `save_week_plan` saves. Safe to retry or overlap: learners
+    planned meanwhile are no longer due, the (learner, week_start) constraint keeps one
+    snapshot, and overlapping runs skip each other's locked learners (a learner locked by any
+    other write is left to the next hourly run). Queries, whatever the
+    chunk's size: the learners (locked), the plan inputs (`load_plan_inputs_for`: 5), the
+    insert, the digests due (only while the week is young).
+    """
+    start, young = _week_of(now, chunk.time_zones)
+    learners = list(
+        _due_learners(now, chunk.time_zones)
+        .filter(pk__range=(chunk.first_id, chunk.last_id))
+        .only("pk", "time_zone", "weekly_hours", "digest_opt_in")
+        .order_by("pk")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    if not learners:
+        return ChunkResult()
+    to_plan = [learner for learner in learners if not learner.planned]
+    inputs = load_plan_inputs_for(to_plan)
+    WeekPlan.objects.bulk_create(
+        [
+            WeekPlan(
+                learner=learner,
+                week_start=start,
+                weekly_hours=learner.weekly_hours,
+                entries=this_week_entries(learner, inputs[learner.pk], now),
+            )
+            for learner in to_plan
+        ],
+        # A visit to /plan/ may have saved one meanwhile: the constraint decides, as ever
+        # (that rare learner is still counted as created below).
+        ignore_conflicts=True,
+    )
+    _bump_learners_on_commit([learner.pk for learner in to_plan])
+    result = ChunkResult(snapshots_created=len(to_plan))
+    opted_in = [learner.pk for learner in learners if learner.digest_opt_in]
+    if young and opted_in:
+        result.digest_snapshot_ids = list(
+            WeekPlan.objects.filter(
+                learner_id__in=opted_in, week_start=start, digest_sent_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    return result
+
+
+def _bump_learners_on_commit(learner_ids: list[int]) -> None:
+    # The dashboard's plan status counts the snapshots; one callback for the whole chunk.
+    if learner_ids:
+        transaction.on_commit(partial(_bump_learners, learner_ids))
+
+
+def _bump_learners(learner_ids: list[int]) -> None:
+    for learner_id in learner_ids:
+        bump_learner_version(learner_id)
+
+
+def send_digest(*, snapshot_id: int, now: datetime) -> bool:
+    """Send the snapshot's weekly digest unless it went out already; True when this call sent it.
+
+    The marker is claimed before sending, so two senders never both send; a failed send gives
+    it back and raises, so the caller may retry.
+    """
     claimed = WeekPlan.objects.filter(pk=snapshot_id, digest_sent_at__isnull=True).update(
         digest_sent_at=now
     )
     if not claimed:
-        return "already"
+        return False
+    learner = User.objects.get(week_plans=snapshot_id)
     try:
         send_weekly_digest(learner=learner, now=now)
     except Exception:
-        # Give the marker back so the next hourly run retries this learner.
         WeekPlan.objects.filter(pk=snapshot_id).update(digest_sent_at=None)
-        logger.exception("weekly digest failed", extra={"learner_id": learner.pk})
+        raise
+    return True
+
+
+def _claim_and_send(snapshot_id: int, now: datetime) -> str:
+    """`send_digest` for the in-process rollover: a failure is logged, retried next run."""
+    try:
+        return "sent" if send_digest(snapshot_id=snapshot_id, now=now) else "already"
+    except Exception:
+        logger.exception("weekly digest failed", extra={"snapshot_id": snapshot_id})
         return "failed"
-    return "sent"
 
 
 def make_weekly_plans(*, now: datetime | None = None, dry_run: bool = False) -> RolloverResult:
-    """For each learner whose local week has begun without a snapshot, save it, and send
-    the weekly digest to those who opted in.
+    """The whole rollover in this process, chunk after chunk (the Celery task fans the same
+    chunks out to the workers instead): save the snapshot of every learner whose local week
+    has begun, and send the weekly digest to those who opted in.
 
     Idempotent: the (learner, week_start) constraint stops a second snapshot and the
     snapshot's `digest_sent_at` marker stops a second email, so runs may overlap or repeat.
     """
     now = now or timezone.now()
     result = RolloverResult()
-    # Every learner's current week starts within a day of today's UTC Monday.
-    recent = {
-        (learner_id, start): (pk, sent)
-        for pk, learner_id, start, sent in WeekPlan.objects.filter(
-            week_start__gte=now.date() - timedelta(days=8)
-        ).values_list("pk", "learner_id", "week_start", "digest_sent_at")
-    }
-    for learner in _planning_learners().order_by("pk").iterator():
-        start = planning.week_start(now, learner.time_zone)
-        known = recent.get((learner.pk, start))
-        if dry_run:
-            if known is None:
-                result.due.append(learner.email)
-            continue
-        if known is None:
-            snapshot, created = save_week_plan(learner=learner, now=now)
-            result.snapshots_created += int(created)
-            known = (snapshot.pk, snapshot.digest_sent_at)
-        week_age = now - planning.week_starts_at(start, learner.time_zone)
-        if learner.digest_opt_in and known[1] is None and week_age < DIGEST_WINDOW:
-            outcome = _claim_and_send(learner, known[0], now)
+    if dry_run:
+        for zones in _zone_groups(now):
+            due = _due_learners(now, zones).filter(planned=False).order_by("pk")
+            result.due.extend(due.values_list("email", flat=True))
+        return result
+    for chunk in due_chunks(now=now):
+        planned = plan_chunk(chunk=chunk, now=now)
+        result.snapshots_created += planned.snapshots_created
+        for snapshot_id in planned.digest_snapshot_ids:
+            outcome = _claim_and_send(snapshot_id, now)
             result.digests_sent += outcome == "sent"
             result.digest_failures += outcome == "failed"
     return result

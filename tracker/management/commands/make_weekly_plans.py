@@ -6,7 +6,8 @@ from tracker.services.plans import make_weekly_plans
 class Command(BaseCommand):
     help = (
         "Save this week's plan for every learner whose local week has begun and send the "
-        "weekly digests, in-process (the twin of the hourly Celery task, for cron users)."
+        "weekly digests, in-process, chunk after chunk (the twin of the hourly Celery task, "
+        "which fans the same chunks out to the workers; for cron users)."
     )
 
     def add_arguments(self, parser):
