@@ -380,6 +380,51 @@ def test_a_bare_kaggle_competition_link_under_a_project_is_its_dataset_other_lin
     ]
 
 
+# research_scientist_roadmap.md: "Representation Learning" is a prerequisite topic and a
+# concept; its first projects are "Early Research Projects" with a "Level-Early" badge.
+RESEARCH_DOCUMENT = """# Research Roadmap
+
+## Prerequisites
+
+- **Advanced ML**
+  - Representation Learning
+
+## Beginner Level — Foundations
+
+### Core Concepts
+- [Representation Learning](https://arxiv.org/abs/1206.5538)
+
+## Research Projects
+
+### Early Research Projects
+
+- **Paper Replication Study**
+  ![Level](https://img.shields.io/badge/Level-Early-green)
+
+### Advanced Research Projects
+
+- **Long-Term Research Agenda**
+"""
+
+
+def test_a_concept_titled_exactly_like_a_topic_keeps_its_title_and_the_topic_gives_way():
+    data = convert(RESEARCH_DOCUMENT).data
+
+    assert [i["slug"] for i in items_of(data)][:2] == [
+        "prereq-representation-learning",
+        "representation-learning",
+    ]
+
+
+def test_early_research_projects_are_beginner_projects():
+    projects = items_of(convert(RESEARCH_DOCUMENT).data)[2:]
+
+    assert [(p["title"], p["level"]) for p in projects] == [
+        ("Paper Replication Study", "beginner"),
+        ("Long-Term Research Agenda", "advanced"),
+    ]
+
+
 def test_every_item_gets_the_documented_default_effort():
     data = convert((DATA / "variations-bullets.md").read_text(encoding="utf-8")).data
 

@@ -98,9 +98,9 @@ def wanted_slug(
     if kind == "topic" and base in concept_slugs:
         slug = f"prereq-{base}"
     elif kind == "concept" and base in topic_slugs:
+        # The topic gives way (prereq-…), so the concept's own title is free even when it
+        # has no aside to lengthen it.
         slug = slugify_title(item["title"], base)
-        if slug == base:
-            slug = f"concept-{base}"
     elif kind == "technique" and any(
         c == base or c.startswith(f"{base}-") for c in concept_slugs | topic_slugs
     ):
