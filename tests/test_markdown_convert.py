@@ -337,6 +337,100 @@ def test_a_document_without_a_title_is_refused():
         convert("## Beginner Level\n\n- [A](https://example.org/a)\n")
 
 
+# computer_vision_roadmap.md has a "Semantic Segmentation" technique row and project, and
+# bare Kaggle competition links under its projects (as deep_learning_roadmap.md has).
+PROJECTS_AFTER_TECHNIQUES = """# CV Roadmap
+
+## Beginner Level — Basics
+
+### Core Concepts
+- [Edges](https://example.org/edges)
+
+## Tasks — Learning Resources
+
+| S.No | Task | Best Video | Level |
+|---|---|---|---|
+| 1 | Semantic Segmentation | [U-Net](https://example.org/unet) | Beginner |
+
+## Projects
+
+### Beginner Projects
+
+- **Image Classification (CIFAR-10)**
+  https://www.kaggle.com/c/cifar-10
+  *Skills:* CNNs
+
+- **Semantic Segmentation**
+  https://example.org/some-write-up
+"""
+
+
+def test_a_project_named_like_a_technique_row_gets_the_project_prefix_not_a_number():
+    data = convert(PROJECTS_AFTER_TECHNIQUES).data
+
+    assert [i["slug"] for i in items_of(data)] == [
+        "edges",
+        "semantic-segmentation",
+        "image-classification",
+        "project-semantic-segmentation",
+    ]
+
+
+def test_a_bare_kaggle_competition_link_under_a_project_is_its_dataset_other_links_are_not():
+    projects = items_of(convert(PROJECTS_AFTER_TECHNIQUES).data)[-2:]
+
+    groups = [(r["url"], r["group"]) for p in projects for r in p["resources"]]
+    assert groups == [
+        ("https://www.kaggle.com/c/cifar-10", "dataset"),
+        ("https://example.org/some-write-up", "link"),
+    ]
+
+
+# research_scientist_roadmap.md: "Representation Learning" is a prerequisite topic and a
+# concept; its first projects are "Early Research Projects" with a "Level-Early" badge.
+RESEARCH_DOCUMENT = """# Research Roadmap
+
+## Prerequisites
+
+- **Advanced ML**
+  - Representation Learning
+
+## Beginner Level — Foundations
+
+### Core Concepts
+- [Representation Learning](https://arxiv.org/abs/1206.5538)
+
+## Research Projects
+
+### Early Research Projects
+
+- **Paper Replication Study**
+  ![Level](https://img.shields.io/badge/Level-Early-green)
+
+### Advanced Research Projects
+
+- **Long-Term Research Agenda**
+"""
+
+
+def test_a_concept_titled_exactly_like_a_topic_keeps_its_title_and_the_topic_gives_way():
+    data = convert(RESEARCH_DOCUMENT).data
+
+    assert [i["slug"] for i in items_of(data)][:2] == [
+        "prereq-representation-learning",
+        "representation-learning",
+    ]
+
+
+def test_early_research_projects_are_beginner_projects():
+    projects = items_of(convert(RESEARCH_DOCUMENT).data)[2:]
+
+    assert [(p["title"], p["level"]) for p in projects] == [
+        ("Paper Replication Study", "beginner"),
+        ("Long-Term Research Agenda", "advanced"),
+    ]
+
+
 def test_every_item_gets_the_documented_default_effort():
     data = convert((DATA / "variations-bullets.md").read_text(encoding="utf-8")).data
 

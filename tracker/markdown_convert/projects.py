@@ -1,6 +1,7 @@
 """The projects section: one project item per bullet, its later lines read as a level
 badge, skills, datasets, links or description."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ from tracker.markdown_convert.text import SEPARATOR, heading_key, level_of, spli
 
 _SKILLS_LABELS = ("skills", "skill", "skills practised", "tech", "stack")
 _DATASET_LABELS = ("dataset", "datasets", "data")
+# A bare link to a Kaggle competition (kaggle.com/c/cifar-10) is the project's data as much
+# as one to a Kaggle dataset, though its address does not say "dataset".
+_KAGGLE_COMPETITION = re.compile(r"//(www\.)?kaggle\.com/(c|competitions)/")
 
 
 @dataclass
@@ -45,7 +49,7 @@ def projects_section(doc: Document, part: Block) -> dict[str, Any]:
     items: list[dict] = []
     for group, blocks in groups(part):
         # "### Beginner Projects": the subheading gives its projects' level.
-        level = level_of(group) if group else None
+        level = project_level(group) if group else None
         for node in blocks:
             if node.type == "hr":
                 continue
@@ -104,10 +108,10 @@ def read_line(project: _Project, line) -> None:
         # A shields.io badge such as ![Level](…/badge/Level-Advanced-blue) gives the level.
         alt, src = images[0]
         project.item["badge_url"] = src
-        project.level = project.level or level_of(alt) or level_of(src.replace("-", " "))
+        project.level = project.level or project_level(alt) or project_level(src.replace("-", " "))
     elif label_key in _SKILLS_LABELS:
         project.item["skills"] = split_commas(value)
-    elif label_key in _DATASET_LABELS or (links and "dataset" in text.lower()):
+    elif label_key in _DATASET_LABELS or (links and is_dataset_line(text, links)):
         project.resources.extend(
             resource(link.text or url_title(link.url), link.url, kind="article", group="dataset")
             for link in links
@@ -120,3 +124,14 @@ def read_line(project: _Project, line) -> None:
         )
     else:
         project.description.append(to_markdown(line))
+
+
+def is_dataset_line(text: str, links: list) -> bool:
+    """A line of links that says "dataset", or whose every link is a Kaggle competition."""
+    return "dataset" in text.lower() or all(_KAGGLE_COMPETITION.search(link.url) for link in links)
+
+
+def project_level(text: str) -> str | None:
+    """The level a projects subheading or badge names; "Early Research Projects" and an
+    "Early" badge are beginner (only here: elsewhere "early" is no level)."""
+    return level_of(text) or ("beginner" if "early" in heading_key(text).split() else None)

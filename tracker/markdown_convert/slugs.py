@@ -61,9 +61,10 @@ def assign_item_slugs(items: list[dict], previous: dict[tuple[str, str], str]) -
     bases = [slugify_title(_PARENS.sub("", item["title"]), item["kind"]) for item in items]
     concept_slugs = {b for b, i in zip(bases, items, strict=True) if i["kind"] == "concept"}
     topic_slugs = {b for b, i in zip(bases, items, strict=True) if i["kind"] == "topic"}
+    technique_slugs = {b for b, i in zip(bases, items, strict=True) if i["kind"] == "technique"}
     keys = [(item["kind"], item["title"].casefold()) for item in items]
     wanted = [
-        previous.get(key, wanted_slug(base, item, concept_slugs, topic_slugs))
+        previous.get(key, wanted_slug(base, item, concept_slugs, topic_slugs, technique_slugs))
         for base, item, key in zip(bases, items, keys, strict=True)
     ]
     # Slugs kept from `previous` are claimed first, so that no new item takes one of them.
@@ -79,7 +80,9 @@ def assign_item_slugs(items: list[dict], previous: dict[tuple[str, str], str]) -
         taken.add(item["slug"])
 
 
-def wanted_slug(base: str, item: dict, concept_slugs: set[str], topic_slugs: set[str]) -> str:
+def wanted_slug(
+    base: str, item: dict, concept_slugs: set[str], topic_slugs: set[str], technique_slugs: set[str]
+) -> str:
     """The slug an item's title asks for, before clashes with earlier items are settled.
 
     - the title without parenthetical asides ("Evaluation Metrics (Perplexity, …)" →
@@ -87,21 +90,22 @@ def wanted_slug(base: str, item: dict, concept_slugs: set[str], topic_slugs: set
     - a prerequisite topic whose slug a concept also wants is ``prereq-<slug>`` and the concept
       keeps its full title ("Tokenization" vs "Tokenization (BPE, WordPiece)");
     - a technique row that names a concept's or topic's subject (same slug, or a slug starting
-      with it) is ``technique-<slug>``; a project clashing with a concept is ``project-<slug>``.
+      with it) is ``technique-<slug>``; a project clashing with a concept, topic or technique
+      row is ``project-<slug>``.
     """
     kind = item["kind"]
     slug = base
     if kind == "topic" and base in concept_slugs:
         slug = f"prereq-{base}"
     elif kind == "concept" and base in topic_slugs:
+        # The topic gives way (prereq-…), so the concept's own title is free even when it
+        # has no aside to lengthen it.
         slug = slugify_title(item["title"], base)
-        if slug == base:
-            slug = f"concept-{base}"
     elif kind == "technique" and any(
         c == base or c.startswith(f"{base}-") for c in concept_slugs | topic_slugs
     ):
         slug = f"technique-{base}"
-    elif kind == "project" and base in concept_slugs | topic_slugs:
+    elif kind == "project" and base in concept_slugs | topic_slugs | technique_slugs:
         slug = f"project-{base}"
     return slug[:SLUG_MAX].strip("-")
 
