@@ -51,6 +51,7 @@ EXAMPLES = {
     "nlp": "nlp_roadmap.md",
     "rag": "rag_roadmap.md",
     "research-scientist": "research_scientist_roadmap.md",
+    "ml": "ml_roadmap.md",
 }
 SOURCES = {"llm": SEED} | {slug: SHARED / "roadmaps" / name for slug, name in EXAMPLES.items()}
 VARIATIONS = ["variations-bullets", "variations-commas", "variations-warnings"]
@@ -319,6 +320,51 @@ def test_the_variations_cover_the_documents_quirks():
             "group": "dataset",
         }
     ]
+
+
+def test_an_italic_remark_after_the_recommended_list_is_the_levels_callout_like_a_quote():
+    # ml_roadmap.md's footnote to "Specialization*", written as an italic paragraph.
+    text = (
+        "# R Roadmap\n\n## Intermediate Level\n\n### Core Concepts\n- Cross-Validation\n\n"
+        "### Highly Recommended Resources ⭐\n"
+        "- Andrew Ng – ML Specialization* (Course)\n  https://example.org/mls\n"
+        "- *Pattern Recognition* – Christopher Bishop  \n  https://example.org/prml\n\n"
+        "_*❗ The ML Specialization is an expert level course._\n"
+    )
+
+    conversion = convert(text)
+
+    assert conversion.warnings == []
+    level = conversion.data["sections"][0]
+    assert level["callout"] == "_*❗ The ML Specialization is an expert level course._"
+    assert "body" not in level
+    # An italic title followed by its author keeps the author, as the table rows do.
+    assert [(r["title"], r.get("note")) for r in level["resources"]] == [
+        ("Andrew Ng – ML Specialization* (Course)", "Course"),
+        ("Pattern Recognition – Christopher Bishop", None),
+    ]
+
+
+def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics():
+    # ml_roadmap.md: "Label: [a, b]" with no link target, and "Label: [link](url)".
+    text = (
+        "# R Roadmap\n\n## Prerequisites\n\n"
+        "- Mathematics: [See README.md#math](https://example.org/readme#math)\n"
+        "- Programming Language: [Python]\n- Tools & Skills: [Numpy, Scikit-learn]\n\n"
+        "## Beginner Level\n\n- Cross-Validation\n"
+    )
+
+    conversion = convert(text)
+
+    assert conversion.warnings == []
+    topics = conversion.data["sections"][0]["items"]
+    assert [(t["title"], t.get("group")) for t in topics] == [
+        ("Mathematics", None),
+        ("Python", "Programming Language"),
+        ("Numpy", "Tools & Skills"),
+        ("Scikit-learn", "Tools & Skills"),
+    ]
+    assert topics[0]["resources"][0]["url"] == "https://example.org/readme#math"
 
 
 def test_a_readme_is_refused_rather_than_turned_into_an_empty_roadmap():

@@ -171,9 +171,20 @@ def highly_recommended(doc: Document, section, blocks, *, tables: bool = False) 
                 target.extend(recommended_resources(inline_children(first_paragraph(li))))
         elif node.type == "paragraph" and links_in(inline_children(node)):
             target.extend(recommended_resources(inline_children(node)))
-        elif node.type == "blockquote":
+        elif node.type == "blockquote" or (node.type == "paragraph" and _is_remark(node)):
             append_markdown(section, "callout", doc.block_markdown(node))
         elif node.type == "table" and tables:
             level_table(doc, section, node)
         else:
             doc.keep_as_text(section, node, "text among the highly recommended resources")
+
+
+def _is_remark(paragraph: SyntaxTreeNode) -> bool:
+    """A paragraph without links that is all one emphasis or opens with ❗: the family's
+    closing remark, which ml_roadmap.md writes as "_*❗ …_" rather than as a "> ❗ *…*" quote."""
+    nodes = inline_children(paragraph)
+    if links_in(nodes):
+        return False
+    visible = [n for n in nodes if n.type != "text" or n.content.strip()]
+    emphasised = len(visible) == 1 and visible[0].type in ("em", "strong")
+    return emphasised or plain_text(nodes).startswith("❗")
