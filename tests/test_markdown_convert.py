@@ -367,6 +367,19 @@ def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics()
     assert topics[0]["resources"][0]["url"] == "https://example.org/readme#math"
 
 
+def test_a_star_in_a_bold_project_title_is_part_of_the_name_not_emphasis():
+    # ai_roadmap.md: CommonMark alone reads "(A*, BFS" as the end of an emphasis.
+    text = (
+        "# R Roadmap\n\n## Beginner Level\n\n- Search\n\n## Projects\n\n"
+        "### Beginner Projects\n\n- **Maze Solver (A*, BFS, DFS)**  \n  *Skills:* Search\n"
+    )
+
+    project = convert(text).data["sections"][1]["items"][0]
+
+    assert project["title"] == "Maze Solver (A*, BFS, DFS)"
+    assert "description" not in project
+
+
 def test_a_readme_is_refused_rather_than_turned_into_an_empty_roadmap():
     with pytest.raises(RoadmapFormatError, match="does not look like a roadmap"):
         convert((DATA / "readme.md").read_text(encoding="utf-8"))
