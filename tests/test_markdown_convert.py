@@ -345,6 +345,24 @@ def test_an_italic_remark_after_the_recommended_list_is_the_levels_callout_like_
     ]
 
 
+def test_a_badge_or_nested_list_in_a_recommended_entry_is_kept_as_text_with_a_warning():
+    # Found by the robustness test below: the badge's URL was silently lost.
+    text = (
+        "# R Roadmap\n\n## Beginner Level\n\n- [Alpha](https://example.org/alpha)\n\n"
+        "### Highly Recommended Resources ⭐\n\n"
+        "- **Gamma**\n  ![Level](https://img.shields.io/badge/Level-Advanced-blue)\n"
+        "- **Delta**\n  - [Nested](https://example.org/nested)\n"
+    )
+
+    conversion = convert(text)
+
+    assert [w.line for w in conversion.warnings] == [9, 11]
+    assert set(document_urls(text)) <= set(iter_urls(conversion.data))
+    level = conversion.data["sections"][0]
+    assert [r["title"] for r in level["resources"]] == ["Gamma", "Delta"]
+    assert "- [Nested](https://example.org/nested)" in level["body"]
+
+
 def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics():
     # ml_roadmap.md: "Label: [a, b]" with no link target, and "Label: [link](url)".
     text = (

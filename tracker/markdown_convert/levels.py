@@ -17,6 +17,7 @@ from tracker.markdown_convert.document import (
 from tracker.markdown_convert.inline import (
     Link,
     first_paragraph,
+    images_in,
     inline_children,
     links_in,
     list_item_lines,
@@ -168,7 +169,11 @@ def highly_recommended(doc: Document, section, blocks, *, tables: bool = False) 
             continue
         if node.type in LISTS:
             for li in node.children:
-                target.extend(recommended_resources(inline_children(first_paragraph(li))))
+                entry = inline_children(first_paragraph(li))
+                target.extend(recommended_resources(entry))
+                # A resource has no place for a badge or a nested list: keep the entry's text.
+                if images_in(entry) or any(c.type != "paragraph" for c in li.children):
+                    doc.keep_as_text(section, li, "an image or nested list in a recommended entry")
         elif node.type == "paragraph" and links_in(inline_children(node)):
             target.extend(recommended_resources(inline_children(node)))
         elif node.type == "blockquote" or (node.type == "paragraph" and _is_remark(node)):
