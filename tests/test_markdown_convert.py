@@ -51,6 +51,7 @@ EXAMPLES = {
     "nlp": "nlp_roadmap.md",
     "rag": "rag_roadmap.md",
     "research-scientist": "research_scientist_roadmap.md",
+    "ml": "ml_roadmap.md",
 }
 SOURCES = {"llm": SEED} | {slug: SHARED / "roadmaps" / name for slug, name in EXAMPLES.items()}
 VARIATIONS = ["variations-bullets", "variations-commas", "variations-warnings"]
@@ -325,6 +326,82 @@ def test_the_variations_cover_the_documents_quirks():
             "group": "dataset",
         }
     ]
+
+
+def test_an_italic_remark_after_the_recommended_list_is_the_levels_callout_like_a_quote():
+    # ml_roadmap.md's footnote to "Specialization*", written as an italic paragraph.
+    text = (
+        "# R Roadmap\n\n## Intermediate Level\n\n### Core Concepts\n- Cross-Validation\n\n"
+        "### Highly Recommended Resources ⭐\n"
+        "- Andrew Ng – ML Specialization* (Course)\n  https://example.org/mls\n"
+        "- *Pattern Recognition* – Christopher Bishop  \n  https://example.org/prml\n\n"
+        "_*❗ The ML Specialization is an expert level course._\n"
+    )
+
+    conversion = convert(text)
+
+    assert conversion.warnings == []
+    level = conversion.data["sections"][0]
+    assert level["callout"] == "_*❗ The ML Specialization is an expert level course._"
+    assert "body" not in level
+    # An italic title followed by its author keeps the author, as the table rows do.
+    assert [(r["title"], r.get("note")) for r in level["resources"]] == [
+        ("Andrew Ng – ML Specialization* (Course)", "Course"),
+        ("Pattern Recognition – Christopher Bishop", None),
+    ]
+
+
+def test_a_badge_or_nested_list_in_a_recommended_entry_is_kept_as_text_with_a_warning():
+    # Found by the robustness test below: the badge's URL was silently lost.
+    text = (
+        "# R Roadmap\n\n## Beginner Level\n\n- [Alpha](https://example.org/alpha)\n\n"
+        "### Highly Recommended Resources ⭐\n\n"
+        "- **Gamma**\n  ![Level](https://img.shields.io/badge/Level-Advanced-blue)\n"
+        "- **Delta**\n  - [Nested](https://example.org/nested)\n"
+    )
+
+    conversion = convert(text)
+
+    assert [w.line for w in conversion.warnings] == [9, 11]
+    assert set(document_urls(text)) <= set(iter_urls(conversion.data))
+    level = conversion.data["sections"][0]
+    assert [r["title"] for r in level["resources"]] == ["Gamma", "Delta"]
+    assert "- [Nested](https://example.org/nested)" in level["body"]
+
+
+def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics():
+    # ml_roadmap.md: "Label: [a, b]" with no link target, and "Label: [link](url)".
+    text = (
+        "# R Roadmap\n\n## Prerequisites\n\n"
+        "- Mathematics: [See README.md#math](https://example.org/readme#math)\n"
+        "- Programming Language: [Python]\n- Tools & Skills: [Numpy, Scikit-learn]\n\n"
+        "## Beginner Level\n\n- Cross-Validation\n"
+    )
+
+    conversion = convert(text)
+
+    assert conversion.warnings == []
+    topics = conversion.data["sections"][0]["items"]
+    assert [(t["title"], t.get("group")) for t in topics] == [
+        ("Mathematics", None),
+        ("Python", "Programming Language"),
+        ("Numpy", "Tools & Skills"),
+        ("Scikit-learn", "Tools & Skills"),
+    ]
+    assert topics[0]["resources"][0]["url"] == "https://example.org/readme#math"
+
+
+def test_a_star_in_a_bold_project_title_is_part_of_the_name_not_emphasis():
+    # ai_roadmap.md: CommonMark alone reads "(A*, BFS" as the end of an emphasis.
+    text = (
+        "# R Roadmap\n\n## Beginner Level\n\n- Search\n\n## Projects\n\n"
+        "### Beginner Projects\n\n- **Maze Solver (A*, BFS, DFS)**  \n  *Skills:* Search\n"
+    )
+
+    project = convert(text).data["sections"][1]["items"][0]
+
+    assert project["title"] == "Maze Solver (A*, BFS, DFS)"
+    assert "description" not in project
 
 
 def test_a_readme_is_refused_rather_than_turned_into_an_empty_roadmap():

@@ -17,6 +17,7 @@ from tracker.markdown_convert.document import (
 from tracker.markdown_convert.inline import (
     Link,
     first_paragraph,
+    images_in,
     inline_children,
     links_in,
     list_item_lines,
@@ -168,12 +169,27 @@ def highly_recommended(doc: Document, section, blocks, *, tables: bool = False) 
             continue
         if node.type in LISTS:
             for li in node.children:
-                target.extend(recommended_resources(inline_children(first_paragraph(li))))
+                entry = inline_children(first_paragraph(li))
+                target.extend(recommended_resources(entry))
+                # A resource has no place for a badge or a nested list: keep the entry's text.
+                if images_in(entry) or any(c.type != "paragraph" for c in li.children):
+                    doc.keep_as_text(section, li, "an image or nested list in a recommended entry")
         elif node.type == "paragraph" and links_in(inline_children(node)):
             target.extend(recommended_resources(inline_children(node)))
-        elif node.type == "blockquote":
+        elif node.type == "blockquote" or (node.type == "paragraph" and _is_remark(node)):
             append_markdown(section, "callout", doc.block_markdown(node))
         elif node.type == "table" and tables:
             level_table(doc, section, node)
         else:
             doc.keep_as_text(section, node, "text among the highly recommended resources")
+
+
+def _is_remark(paragraph: SyntaxTreeNode) -> bool:
+    """A paragraph without links that is all one emphasis or opens with ❗: the family's
+    closing remark, which ml_roadmap.md writes as "_*❗ …_" rather than as a "> ❗ *…*" quote."""
+    nodes = inline_children(paragraph)
+    if links_in(nodes):
+        return False
+    visible = [n for n in nodes if n.type != "text" or n.content.strip()]
+    emphasised = len(visible) == 1 and visible[0].type in ("em", "strong")
+    return emphasised or plain_text(nodes).startswith("❗")

@@ -24,7 +24,7 @@ from tracker.markdown_convert.inline import (
     to_markdown,
 )
 from tracker.markdown_convert.resources import link_resources, pointer_resources
-from tracker.markdown_convert.text import SEPARATOR, split_title_note, url_title
+from tracker.markdown_convert.text import SEPARATOR, split_commas, split_title_note, url_title
 
 
 def prerequisites_section(doc: Document, part: Block) -> dict[str, Any]:
@@ -52,7 +52,8 @@ def prerequisite_group(doc: Document, section, li, group: str | None) -> None:
     first = lines[0] if lines else []
     strong = strong_text(first)
     if not nested and strong is None:
-        prerequisite_item(doc, section, li, group)
+        if not labelled_line(section, li, group):
+            prerequisite_item(doc, section, li, group)
         return
     # "**Group**" with sub-bullets, or "**Group**: a, [b](url), c" on one line.
     name = (strong or plain_text(first)).strip(SEPARATOR)
@@ -67,6 +68,29 @@ def prerequisite_group(doc: Document, section, li, group: str | None) -> None:
     for lst in nested:
         for sub in lst.children:
             prerequisite_item(doc, section, sub, name)
+
+
+def labelled_line(section, li, group: str | None) -> bool:
+    """ "Label: [a, b]" or "Label: [link](url)" without bold, as ml_roadmap.md writes them: a
+    group of topics in brackets, or one topic named by its label with the link as reading."""
+    lines = list_item_lines(li)
+    if len(lines) != 1 or lines[0][0].type != "text":
+        return False
+    label, colon, after = lines[0][0].content.partition(":")
+    label, rest = label.strip(SEPARATOR), lines[0][1:]
+    if not colon or not label or len(label.split()) > 3:
+        return False
+    if not after.strip() and only_links(rest):
+        item = topic(label, group, li)
+        item["resources"] = link_resources(links_in(rest), item["title"])
+        section["items"].append(item)
+        return True
+    after = after.strip()
+    # Brackets without a link target are a list, not a link: "[Numpy, Pandas]".
+    if rest or not (after.startswith("[") and after.endswith("]")):
+        return False
+    section["items"].extend(topic(title, label, li) for title in split_commas(after[1:-1]))
+    return True
 
 
 def prerequisite_item(doc: Document, section, li, group: str | None) -> None:

@@ -97,8 +97,9 @@ def recommended_resources(nodes: list[SyntaxTreeNode]) -> list[dict[str, Any]]:
     if not lines:
         return []
     links = [link for line in lines for link in links_in(line)]
+    # The whole first line names the entry: "*Hands-On ML* – Géron (Book)" keeps its author.
     title = (
-        strong_text(lines[0]) or text_outside_links(lines[0]) or (links[0].text if links else "")
+        text_outside_links(lines[0]) or strong_text(lines[0]) or (links[0].text if links else "")
     ).strip(SEPARATOR)
     if not links:
         if not title:

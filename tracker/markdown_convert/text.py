@@ -15,6 +15,10 @@ _TRUNCATED_MOJIBAKE = [
     (re.compile(r"(?<![^\s(\[])â\u00ad?(?![\w\u00ad])"), "⭐"),
 ]
 
+# "A*" (the search algorithm) is a name, not emphasis: in "**Maze Solver (A*, BFS, DFS)**"
+# CommonMark would otherwise close an emphasis at its star and lose it.
+_STARRED_NAME = re.compile(r"(?<=[\s(\[])([A-Z])\*(?=[,)\]\s])")
+
 URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 _TRAILING_PAREN = re.compile(r"^(?P<title>.*?)\s*\((?P<note>[^()]*)\)\s*$")
 # What surrounds a title without being part of it: "**Python** – basics", "Skills: a, b".
@@ -30,7 +34,7 @@ def normalize_text(text: str) -> str:
     text = ftfy.fix_text(text, uncurl_quotes=False)
     for pattern, replacement in _TRUNCATED_MOJIBAKE:
         text = pattern.sub(replacement, text)
-    return text
+    return _STARRED_NAME.sub(r"\1\\*", text)
 
 
 def heading_key(text: str) -> str:
