@@ -184,7 +184,18 @@ if REDIS_URL:
     # costs one query fewer, and a Redis flush only costs a reload from the table.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not per-process memory: bin/web starts two workers, and a version bumped in one
+    # must reach the other. A database cache would need `createcachetable` everywhere.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR") or BASE_DIR / ".cache" / "pages",
+        }
+    }
+
+# The release, in cache keys and ETags so a deploy never serves HTML from old templates; the
+# Dockerfile sets it, and without it tracker.page_cache hashes the templates and the code.
+BUILD_ID = os.environ.get("BUILD_ID", "")
 
 AUTH_USER_MODEL = "tracker.User"
 AUTHENTICATION_BACKENDS = [

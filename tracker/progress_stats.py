@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, FilteredRelation, Q
 
-from tracker.content_cache import content_cached
+from tracker import page_cache
 from tracker.models import Item, Progress, ProgressEvent, Status
 
 FINISHED = frozenset({Status.DONE, Status.SKIPPED})
@@ -320,7 +320,7 @@ def section_layout(roadmap_id: int) -> list[SectionLayout]:
             for section_id, (title, ids) in sections.items()
         ]
 
-    return content_cached(f"section-layout:{roadmap_id}", load)
+    return page_cache.content_cached(f"section-layout:{roadmap_id}", load)
 
 
 def roadmap_progress_from(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.text import slugify
 
-from tracker.content_cache import content_cached
+from tracker import page_cache
 from tracker.models import Item, Level, Progress, Resource, Roadmap, Section
 
 TABLE_GROUP = "table"
@@ -117,7 +117,7 @@ def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
     def load() -> Item | None:
         return _active_item(roadmap_slug, item_slug, with_dependents=False)
 
-    return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
+    return page_cache.content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
 
 
 def attach_progress(items: Iterable[Item], learner) -> None:

@@ -35,7 +35,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tracker import planning
-from tracker.content_cache import bump_learner_version_on_commit
 from tracker.models import Item, Progress, RoadmapFollow, Status, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors import followed_roadmaps
@@ -257,8 +256,6 @@ def save_week_plan(
     if existing and not replace:
         return existing, False
     entries = _this_week_entries(learner, inputs or _load_inputs(learner), now)
-    # The dashboard's plan status counts the snapshots.
-    bump_learner_version_on_commit(learner.pk)
     if existing:
         existing.entries = entries
         existing.weekly_hours = learner.weekly_hours

@@ -5,7 +5,6 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.content_cache import bump_learner_version_on_commit
 from tracker.models import Item, Progress, ProgressEvent, Status, User
 
 _http_url = URLValidator(schemes=["http", "https"])
@@ -60,7 +59,6 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     progress.save(
         update_fields=["status", "skip_reason", "started_at", "completed_at", "updated_at"]
     )
-    bump_learner_version_on_commit(learner.pk)
     if previous != status:
         ProgressEvent.objects.create(
             learner=learner, item=item, status=status, previous_status=previous, at=now
@@ -83,7 +81,6 @@ def save_note(*, learner: User, item: Item, note: str, project_url: str = "") ->
     progress.note = note
     progress.project_url = project_url
     progress.save(update_fields=["note", "project_url", "updated_at"])
-    bump_learner_version_on_commit(learner.pk)
     return progress
 
 
@@ -96,6 +93,4 @@ def delete_account(*, learner: User) -> None:
     """
     ProgressEvent.objects.filter(learner=learner).delete()
     Progress.objects.filter(learner=learner).delete()
-    # A database may give a later account this id again: it must not find these pages.
-    bump_learner_version_on_commit(learner.pk)
     learner.delete()

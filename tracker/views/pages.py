@@ -2,37 +2,13 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import progress_stats
-from tracker.content_cache import (
-    CSRF_SENTINEL,
-    has_pending_messages,
-    learner_page,
-    page_for_cache,
-    personalize,
-    profile_stamp,
-)
+from tracker import page_cache, progress_stats
 from tracker.models import Roadmap
 from tracker.selectors import followed_roadmaps
 from tracker.services.plans import plan_status
-
-TEMPLATE = "tracker/dashboard.html"
-
-
-def _dashboard_body(request: HttpRequest, now) -> str:
-    roadmaps = followed_roadmaps(request.user)
-    dashboard = progress_stats.load_dashboard(request.user, roadmaps, now=now)
-    context = {
-        "dashboard": dashboard,
-        "chart": progress_stats.chart(dashboard.weeks),
-        "plan_status": plan_status(request.user, now=now),
-        "csrf_token": CSRF_SENTINEL,
-    }
-    return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
 
 @require_safe
@@ -42,23 +18,21 @@ def home(request: HttpRequest) -> HttpResponse:
         roadmaps = Roadmap.objects.active()
         return render(request, "tracker/landing.html", {"roadmaps": roadmaps})
 
-    # The dashboard changes with the learner's data and with their local date (streak, chart
-    # weeks and plan status count in their weeks; activity shows absolute local times), so
-    # it is cached per learner version and local date.
+    # The dashboard also changes with the learner's local date (streak, chart weeks and plan
+    # status count in their weeks), so the date is part of its ETag.
     now = timezone.now()
-    if has_pending_messages(request):
-        # Rendered by our template (autoescaped) for this learner.
-        context = {"body": mark_safe(personalize(_dashboard_body(request, now), request))}
-        return render(request, TEMPLATE, context)
-
-    def build() -> str:
-        return page_for_cache(TEMPLATE, {"body": mark_safe(_dashboard_body(request, now))}, request)
-
     today = timezone.localdate(now, ZoneInfo(request.user.time_zone))
-    html = learner_page(
-        f"dashboard:u{request.user.pk}",
-        user_id=request.user.pk,
-        stamp=(profile_stamp(request.user), today),
-        build=build,
-    )
-    return HttpResponse(personalize(html, request))
+    etag = page_cache.learner_etag(request, today)
+
+    def build() -> HttpResponse:
+        dashboard = progress_stats.load_dashboard(
+            request.user, followed_roadmaps(request.user), now=now
+        )
+        context = {
+            "dashboard": dashboard,
+            "chart": progress_stats.chart(dashboard.weeks),
+            "plan_status": plan_status(request.user, now=now),
+        }
+        return render(request, "tracker/dashboard.html", context)
+
+    return page_cache.conditional_page(request, etag, build)

@@ -13,8 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tracker import learner_roadmap, progress_stats, roadmap_pages
-from tracker.content_cache import personalize
+from tracker import page_cache, progress_stats, roadmap_pages
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
 from tracker.services.progress import save_note, set_status
@@ -39,7 +38,7 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
     return item.get_absolute_url()
 
 
-def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place: str) -> str:
+def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str) -> str:
     """The changed item's row and the bars it moved (out of band), or on the item page just
     its status block: that page has no bars."""
     item = row.item
@@ -54,8 +53,10 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
             "tracker/partials/_item_status.html#item-status", context, request=request
         )
     # The row comes from parts cached per content version; only the two bars are rendered.
-    html = learner_roadmap.row_html(request, row, item.my_progress)
-    html = personalize(html, request, path=request.POST.get("next") or request.get_full_path())
+    html = page_cache.row_html(request, row, item.my_progress)
+    html = page_cache.personalize(
+        html, request, path=request.POST.get("next") or request.get_full_path()
+    )
     progress = progress_stats.roadmap_progress(request.user, item.roadmap, row.layout)
     # The summary shows per-section bars only when there is more than one section.
     sections = progress.sections if len(progress.sections) > 1 else []
@@ -71,7 +72,7 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
 def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     # The one-click path: the item and its row come from the cache, so the change costs the
     # user, the write and the progress bars' counts.
-    row = learner_roadmap.row_parts(request, slug, item_slug)
+    row = page_cache.row_parts(request, slug, item_slug)
     if row is None:
         raise Http404("No such item")
     item = row.item

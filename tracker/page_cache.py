@@ -1,0 +1,399 @@
+"""Page parts cached once for everyone, conditional GET for learners' pages, and the one hook
+that invalidates both after a write commits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache as memoize
+from functools import partial
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.html import escape
+
+from tracker import progress_stats, roadmap_pages
+from tracker.models import (
+    Item,
+    Link,
+    Progress,
+    ProgressEvent,
+    Resource,
+    Roadmap,
+    RoadmapFollow,
+    Section,
+    Status,
+    User,
+    WeekPlan,
+)
+
+T = TypeVar("T")
+
+CONTENT_VERSION = "content-version"
+# The content version is in every shared entry, so the timeout only bounds memory.
+CONTENT_SECONDS = 24 * 60 * 60
+# Rendered into shared parts in place of per-request values; characters that HTML escaping
+# leaves alone, so they come out of the templates unchanged.
+CSRF_SENTINEL = "csrf-sentinel-7f3a9c"
+PATH_SENTINEL = "/path-sentinel-7f3a9c/"
+_SENTINELS = {"csrf_token": CSRF_SENTINEL, "status_next": PATH_SENTINEL}
+
+
+# --- Build id and versions ------------------------------------------------------------------
+
+
+def build_id() -> str:
+    """The release: BUILD_ID from the environment (the Dockerfile sets it), else a hash of
+    the templates and the code that fills them, so a deploy never serves old HTML."""
+    return settings.BUILD_ID or source_hash(settings.BASE_DIR)
+
+
+@memoize
+def source_hash(base_dir) -> str:
+    digest = hashlib.sha256()
+    for folder in ("templates", "tracker"):
+        for path in sorted((base_dir / folder).rglob("*")):
+            if path.suffix in {".html", ".txt", ".py"}:
+                digest.update(str(path.relative_to(base_dir)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _fresh_version() -> int:
+    # From the clock rather than 1: a version key lost to eviction or a flush restarts newer
+    # than any entry or ETag made under it.
+    return time.time_ns() // 1000
+
+
+def _learner_key(user_id: int) -> str:
+    return f"learner-version:{user_id}"
+
+
+def _versions(*keys: str) -> list[int]:
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # add() so that concurrent first readers agree on one starting value.
+        for key in missing:
+            cache.add(key, _fresh_version(), timeout=None)
+        found.update(cache.get_many(missing))
+    return [found[key] for key in keys]
+
+
+def content_version() -> int:
+    return _versions(CONTENT_VERSION)[0]
+
+
+def learner_version(user_id: int) -> int:
+    return _versions(_learner_key(user_id))[0]
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, _fresh_version(), timeout=None)
+
+
+# --- Invalidation: one function, fed by one hook --------------------------------------------
+
+
+def invalidate(*, content: bool = False, learners: Iterable[int] = ()) -> None:
+    """Retire every page's shared parts (`content`) and the `learners`' pages, once the
+    current transaction commits (at once outside one).
+
+    After the commit, never before: a page built between a bump and the commit would be
+    cached under the new version with the old data.
+    """
+    keys = [CONTENT_VERSION] if content else []
+    keys += [_learner_key(user_id) for user_id in set(learners)]
+    if keys:
+        transaction.on_commit(partial(_bump_all, keys))
+
+
+def _bump_all(keys: list[str]) -> None:
+    for key in keys:
+        _bump(key)
+
+
+# What pages show. Saves and deletes of these rows (the admin, services, commands and the
+# shell alike) invalidate through the receivers below. QuerySet.update(), bulk_create() and
+# bulk_update() send no signals: their callers call `invalidate` themselves.
+CONTENT_MODELS = (Roadmap, Section, Item, Resource, Link)
+LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan)
+
+
+def _content_changed(sender, **kwargs) -> None:
+    invalidate(content=True)
+
+
+def _learner_row_changed(sender, instance, **kwargs) -> None:
+    invalidate(learners=[instance.learner_id])
+
+
+def _user_changed(sender, instance, **kwargs) -> None:
+    # The name and staff flag show in every page's menu.
+    invalidate(learners=[instance.pk])
+
+
+def connect_signals() -> None:
+    """Register the hook (from the app's ready())."""
+    for model in CONTENT_MODELS:
+        post_save.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-{model}")
+        post_delete.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-{model}")
+    m2m_changed.connect(
+        _content_changed, sender=Item.prerequisites.through, dispatch_uid="page-cache-prereq"
+    )
+    for model in LEARNER_MODELS:
+        uid = f"page-cache-{model}"
+        post_save.connect(_learner_row_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_learner_row_changed, sender=model, dispatch_uid=uid)
+    post_save.connect(_user_changed, sender=User, dispatch_uid="page-cache-user")
+    post_delete.connect(_user_changed, sender=User, dispatch_uid="page-cache-user")
+
+
+# --- Shared parts, cached once per content version and release ------------------------------
+
+
+def content_cached(key: str, build: Callable[[], T], timeout: int = CONTENT_SECONDS) -> T:
+    """`build()`, cached until the content version or the release changes.
+
+    The entry keeps the version it was built from, read before the data, so content that
+    changes meanwhile is never served under the newer version.
+    """
+    key = f"{build_id()}:{key}"
+    found = cache.get_many([CONTENT_VERSION, key])
+    version = found.get(CONTENT_VERSION) or content_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    # Misses are not stored: keys come from URLs, so caching them would let anyone fill the
+    # cache with one entry per made-up slug.
+    if value is not None:
+        cache.set(key, (version, value), timeout)
+    return value
+
+
+def link_notes() -> dict:
+    """The link-health note of every checked content URL (links are content)."""
+    from tracker.services.links import link_notes as load
+
+    return content_cached("link-notes", load)
+
+
+# --- Conditional GET for learners' pages ----------------------------------------------------
+
+
+def learner_etag(request: HttpRequest, *extra) -> str:
+    """An ETag over everything a learner's page shows: the release, the content and the
+    learner's versions, their CSRF secret (in the page's forms) and `extra` (their date)."""
+    user_id = request.user.pk
+    content, learner = _versions(CONTENT_VERSION, _learner_key(user_id))
+    get_token(request)  # the page's forms need the secret: make it before hashing it
+    csrf = request.META["CSRF_COOKIE"]
+    raw = repr((build_id(), content, learner, user_id, csrf, request.get_full_path(), extra))
+    return f'"{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"'
+
+
+def has_pending_messages(request: HttpRequest) -> bool:
+    # Counting the messages does not consume them.
+    return bool(len(messages.get_messages(request)))
+
+
+def conditional_page(
+    request: HttpRequest, etag: str, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """304 when the browser holds the page with this ETag, else `render()` tagged with it.
+
+    The browser revalidates every time (no-cache), so a change shows on the next load. A
+    page with django messages is never tagged: it must not come back without them.
+    """
+    if has_pending_messages(request):
+        response = render()
+    else:
+        response = get_conditional_response(request, etag=etag) or render()
+        response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> str:
+    """A whole page rendered to be shared: with sentinels for `personalize` and without
+    messages (a request with messages pending renders afresh)."""
+    context = {**context, "csrf_token": CSRF_SENTINEL, "messages": ()}
+    return str(render_to_string(template_name, context, request=request))
+
+
+def personalize(html: str, request: HttpRequest, *, path: str | None = None) -> str:
+    """A shared part with this request's CSRF token and address (or `path`) in place of the
+    sentinels (the token also sets the CSRF cookie when the browser has none)."""
+    if CSRF_SENTINEL in html:
+        html = html.replace(CSRF_SENTINEL, get_token(request))
+    if PATH_SENTINEL in html:
+        html = html.replace(PATH_SENTINEL, escape(path or request.get_full_path()))
+    return html
+
+
+# --- The signed-in roadmap page, assembled from shared parts --------------------------------
+
+_SLOT = re.compile(r"<!--status-slot:(\d+)-->|<!--progress-summary-slot-->")
+_SUMMARY = None  # the progress bars' place in `Skeleton.parts`
+
+
+@dataclass
+class Skeleton:
+    """A roadmap body with holes: `parts` are HTML strings, item ids (that item's status
+    controls) and `_SUMMARY` (the progress bars)."""
+
+    roadmap: Roadmap  # id, slug and title only: what the progress bars need
+    parts: list[str | int | None]
+    controls: dict[int, str]  # item id -> its controls' HTML, not started (`with_status`)
+    slugs: dict[int, str]  # item id -> slug, to render controls with a skip reason
+
+
+def _status_controls(request: HttpRequest, item: Item) -> str:
+    context = {"item": item, **_SENTINELS}
+    return render_to_string("tracker/partials/_item_status.html", context, request=request)
+
+
+def _not_started_controls(request: HttpRequest, item: Item) -> str:
+    item.my_progress = None
+    return _status_controls(request, item)
+
+
+def with_status(controls: str, status: str) -> str:
+    """Not-started controls (no skip reason) showing `status` instead: which button is
+    pressed, and the label. Four times cheaper than rendering and caching every status."""
+    if status == Status.NOT_STARTED:
+        return controls
+    return (
+        controls.replace('"not_started" aria-pressed="true"', '"not_started" aria-pressed="false"')
+        .replace(f'"{status}" aria-pressed="false"', f'"{status}" aria-pressed="true"')
+        .replace(": Not started</p>", f": {Status(status).label}</p>", 1)
+    )
+
+
+def _split(html: str) -> list[str | int | None]:
+    parts: list[str | int | None] = []
+    position = 0
+    for match in _SLOT.finditer(html):
+        parts.append(html[position : match.start()])
+        parts.append(int(match.group(1)) if match.group(1) else _SUMMARY)
+        position = match.end()
+    parts.append(html[position:])
+    return parts
+
+
+def _build_skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | None:
+    roadmap = roadmap_pages.roadmap_for_page(slug)
+    if roadmap is None:
+        return None
+    context = {**context_of(roadmap), "status_slots": True, **_SENTINELS}
+    body = render_to_string("tracker/roadmap_detail.html#roadmap-body", context, request=request)
+    items = roadmap_pages.page_items(roadmap)
+    controls = {item.id: _not_started_controls(request, item) for item in items}
+    stub = Roadmap(id=roadmap.id, slug=roadmap.slug, title=roadmap.title)
+    slugs = {item.id: item.slug for item in items}
+    return Skeleton(roadmap=stub, parts=_split(str(body)), controls=controls, slugs=slugs)
+
+
+def skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | None:
+    """The shared parts of the roadmap's signed-in page, cached per content version.
+
+    `context_of(roadmap)` is the page's template context (the view's, so both bodies agree).
+    """
+    return content_cached(
+        f"roadmap-skeleton:{slug}", lambda: _build_skeleton(request, slug, context_of)
+    )
+
+
+def learner_body(request: HttpRequest, skeleton: Skeleton) -> str:
+    """The body for the signed-in learner: one query (their statuses) whatever the
+    roadmap's size, plus one cache round trip per item whose controls show a skip reason."""
+    rows = Progress.objects.for_learner(request.user).filter(item_id__in=skeleton.controls)
+    progress = {row.item_id: row for row in rows.only("item_id", "status", "skip_reason")}
+    counts = progress_stats.roadmap_progress_from(
+        skeleton.roadmap,
+        progress_stats.section_layout(skeleton.roadmap.id),
+        {item_id: row.status for item_id, row in progress.items()},
+    )
+    html = []
+    for part in skeleton.parts:
+        if isinstance(part, str):
+            html.append(part)
+        elif part is _SUMMARY:
+            context = {"roadmap": skeleton.roadmap, "progress": counts}
+            summary = "tracker/partials/_progress_summary.html"
+            html.append(render_to_string(summary, context, request=request))
+        else:
+            row = progress.get(part)
+            item = None
+            if row is not None and row.skip_reason:
+                item = roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[part])
+            if item is not None:
+                item.my_progress = row
+                html.append(_status_controls(request, item))
+            else:
+                status = row.status if row is not None else Status.NOT_STARTED
+                html.append(with_status(skeleton.controls[part], status))
+    return "".join(html)
+
+
+@dataclass
+class RowParts:
+    """An item's roadmap row around its status controls, for the one-click status change."""
+
+    item: Item  # with roadmap, section, resources and prerequisites
+    before: str
+    after: str
+    controls: str  # not started, for `with_status`
+    # The roadmap's sections, for the progress bars sent with the row: one cache entry.
+    layout: list[progress_stats.SectionLayout]
+
+
+def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
+    item = roadmap_pages.item_for_row(slug, item_slug)
+    if item is None:
+        return None
+    context = {
+        "item": item,
+        "roadmap": item.roadmap,
+        "status_slots": True,
+        "link_notes": link_notes(),
+        **_SENTINELS,
+    }
+    html = render_to_string("tracker/partials/_item_row.html", context, request=request)
+    before, after = html.split(f"<!--status-slot:{item.id}-->")
+    controls = _not_started_controls(request, item)
+    layout = progress_stats.section_layout(item.roadmap_id)
+    return RowParts(item=item, before=before, after=after, controls=controls, layout=layout)
+
+
+def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
+    """The item's row in parts, cached per content version (None: no such active item)."""
+    return content_cached(
+        f"row-parts:{slug}:{item_slug}", lambda: _build_row_parts(request, slug, item_slug)
+    )
+
+
+def row_html(request: HttpRequest, parts: RowParts, progress: Progress) -> str:
+    """The item's row with the learner's status, as `_item_row.html` renders it."""
+    if progress.skip_reason:
+        parts.item.my_progress = progress
+        controls = _status_controls(request, parts.item)
+        parts.item.my_progress = None
+    else:
+        controls = with_status(parts.controls, progress.status)
+    return parts.before + controls + parts.after
