@@ -269,8 +269,8 @@ def test_the_assembled_page_equals_the_page_rendered_in_one_go(alice, learner, i
     request = rf.get(ROADMAP)
     request.user = learner
 
-    skeleton = page_cache.skeleton(request, "llm", _page_context)
-    assembled = page_cache.learner_body(request, skeleton)
+    lookup = page_cache.learner_roadmap(request, "llm")
+    assembled = page_cache.learner_body(request, "llm", lookup, _page_context).body
 
     roadmap = roadmap_pages.roadmap_for_page("llm")
     roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), learner)

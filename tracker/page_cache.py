@@ -4,8 +4,10 @@ that invalidates both after a write commits."""
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache as memoize
@@ -21,7 +23,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from tracker import progress_stats, roadmap_pages
 from tracker.models import (
@@ -41,12 +45,15 @@ from tracker.models import (
 T = TypeVar("T")
 
 CONTENT_VERSION = "content-version"
-# The content version is in every shared entry, so the timeout only bounds memory.
+# The versions are in every entry, so timeouts only bound memory.
 CONTENT_SECONDS = 24 * 60 * 60
+LEARNER_SECONDS = 60 * 60
 # Rendered into shared parts in place of per-request values; characters that HTML escaping
 # leaves alone, so they come out of the templates unchanged.
 CSRF_SENTINEL = "csrf-sentinel-7f3a9c"
 PATH_SENTINEL = "/path-sentinel-7f3a9c/"
+BODY_SENTINEL = "<!--body-sentinel-7f3a9c-->"
+ROADMAP_PAGE = "tracker/roadmap_detail.html"
 _SENTINELS = {"csrf_token": CSRF_SENTINEL, "status_next": PATH_SENTINEL}
 
 
@@ -172,9 +179,17 @@ def content_cached(key: str, build: Callable[[], T], timeout: int = CONTENT_SECO
     The entry keeps the version it was built from, read before the data, so content that
     changes meanwhile is never served under the newer version.
     """
-    key = f"{build_id()}:{key}"
+    key = _shared_key(key)
     found = cache.get_many([CONTENT_VERSION, key])
     version = found.get(CONTENT_VERSION) or content_version()
+    return _shared(key, version, found, build, timeout)
+
+
+def _shared_key(name: str) -> str:
+    return f"{build_id()}:{name}"
+
+
+def _shared(key: str, version: int, found: dict, build: Callable[[], T], timeout: int) -> T:
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]
@@ -187,24 +202,56 @@ def content_cached(key: str, build: Callable[[], T], timeout: int = CONTENT_SECO
 
 
 def link_notes() -> dict:
-    """The link-health note of every checked content URL (links are content)."""
+    """The link-health note of every checked content URL (links are content), loaded when a
+    template first asks: a page without links costs no lookup."""
     from tracker.services.links import link_notes as load
 
-    return content_cached("link-notes", load)
+    return SimpleLazyObject(lambda: content_cached("link-notes", load))
 
 
-# --- Conditional GET for learners' pages ----------------------------------------------------
+# --- Learners' pages: their own parts, and conditional GET ----------------------------------
 
 
-def learner_etag(request: HttpRequest, *extra) -> str:
-    """An ETag over everything a learner's page shows: the release, the content and the
-    learner's versions, their CSRF secret (in the page's forms) and `extra` (their date)."""
+@dataclass
+class Lookup:
+    """What one cache round trip told about a learner's page: its `stamp` (the release, the
+    content and learner versions, and whatever else the page shows, such as the date) and
+    the entries found under the keys asked for."""
+
+    content: int
+    stamp: str
+    found: dict
+
+
+def learner_lookup(request: HttpRequest, *names: str, extra=()) -> Lookup:
+    """The learner's stamp and the cached parts `names` (see `own` and `shared`)."""
     user_id = request.user.pk
-    content, learner = _versions(CONTENT_VERSION, _learner_key(user_id))
-    get_token(request)  # the page's forms need the secret: make it before hashing it
-    csrf = request.META["CSRF_COOKIE"]
-    raw = repr((build_id(), content, learner, user_id, csrf, request.get_full_path(), extra))
-    return f'"{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"'
+    learner_key = _learner_key(user_id)
+    found = cache.get_many([CONTENT_VERSION, learner_key, *names])
+    if CONTENT_VERSION not in found or learner_key not in found:
+        found[CONTENT_VERSION], found[learner_key] = _versions(CONTENT_VERSION, learner_key)
+    content = found[CONTENT_VERSION]
+    stamp = _digest((build_id(), content, found[learner_key], user_id, extra))
+    return Lookup(content=content, stamp=stamp, found=found)
+
+
+def own_key(request: HttpRequest, name: str) -> str:
+    return f"learner:{request.user.pk}:{name}"
+
+
+def own(lookup: Lookup, key: str, build: Callable[[], T]) -> T:
+    """A learner's own page part (under `own_key`), cached compressed (a few kB) while the
+    stamp holds, for an hour at most, so only the learners active lately take any room."""
+    entry = lookup.found.get(key)
+    if entry is not None and entry[0] == lookup.stamp:
+        return pickle.loads(zlib.decompress(entry[1]))
+    value = build()
+    cache.set(key, (lookup.stamp, zlib.compress(pickle.dumps(value), 1)), LEARNER_SECONDS)
+    return value
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
 
 
 def has_pending_messages(request: HttpRequest) -> bool:
@@ -213,13 +260,18 @@ def has_pending_messages(request: HttpRequest) -> bool:
 
 
 def conditional_page(
-    request: HttpRequest, etag: str, render: Callable[[], HttpResponse]
+    request: HttpRequest, stamp: str, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
-    """304 when the browser holds the page with this ETag, else `render()` tagged with it.
+    """304 when the browser holds this page (its ETag: `stamp`, the address and the CSRF
+    secret its forms carry), else `render()` tagged with that ETag.
 
     The browser revalidates every time (no-cache), so a change shows on the next load. A
     page with django messages is never tagged: it must not come back without them.
     """
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)  # a first visit: make the forms' secret before hashing it
+    secret = request.META["CSRF_COOKIE"]
+    etag = f'"{_digest((stamp, secret, request.get_full_path()))}"'
     if has_pending_messages(request):
         response = render()
     else:
@@ -239,11 +291,8 @@ def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> s
 def personalize(html: str, request: HttpRequest, *, path: str | None = None) -> str:
     """A shared part with this request's CSRF token and address (or `path`) in place of the
     sentinels (the token also sets the CSRF cookie when the browser has none)."""
-    if CSRF_SENTINEL in html:
-        html = html.replace(CSRF_SENTINEL, get_token(request))
-    if PATH_SENTINEL in html:
-        html = html.replace(PATH_SENTINEL, escape(path or request.get_full_path()))
-    return html
+    html = html.replace(CSRF_SENTINEL, get_token(request))
+    return html.replace(PATH_SENTINEL, escape(path or request.get_full_path()))
 
 
 # --- The signed-in roadmap page, assembled from shared parts --------------------------------
@@ -301,7 +350,7 @@ def _build_skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | N
     if roadmap is None:
         return None
     context = {**context_of(roadmap), "status_slots": True, **_SENTINELS}
-    body = render_to_string("tracker/roadmap_detail.html#roadmap-body", context, request=request)
+    body = render_to_string(f"{ROADMAP_PAGE}#roadmap-body", context, request=request)
     items = roadmap_pages.page_items(roadmap)
     controls = {item.id: _not_started_controls(request, item) for item in items}
     stub = Roadmap(id=roadmap.id, slug=roadmap.slug, title=roadmap.title)
@@ -309,46 +358,71 @@ def _build_skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | N
     return Skeleton(roadmap=stub, parts=_split(str(body)), controls=controls, slugs=slugs)
 
 
-def skeleton(request: HttpRequest, slug: str, context_of) -> Skeleton | None:
-    """The shared parts of the roadmap's signed-in page, cached per content version.
+def learner_roadmap(request: HttpRequest, slug: str) -> Lookup:
+    """The learner's roadmap page: its stamp, its shared parts and theirs, in one round trip."""
+    return learner_lookup(
+        request, _shared_key(f"roadmap-skeleton:{slug}"), own_key(request, f"roadmap:{slug}")
+    )
+
+
+@dataclass
+class LearnerPage:
+    title: str
+    body: str
+    shell: list[str]  # the page before and after the body, without messages
+
+
+def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) -> LearnerPage | None:
+    """The signed-in learner's roadmap page (None: no such roadmap): the shared parts,
+    cached per content version, joined with their own, cached per stamp.
 
     `context_of(roadmap)` is the page's template context (the view's, so both bodies agree).
     """
-    return content_cached(
-        f"roadmap-skeleton:{slug}", lambda: _build_skeleton(request, slug, context_of)
+    skeleton = _shared(
+        _shared_key(f"roadmap-skeleton:{slug}"),
+        lookup.content,
+        lookup.found,
+        lambda: _build_skeleton(request, slug, context_of),
+        CONTENT_SECONDS,
     )
-
-
-def learner_body(request: HttpRequest, skeleton: Skeleton) -> str:
-    """The body for the signed-in learner: one query (their statuses) whatever the
-    roadmap's size, plus one cache round trip per item whose controls show a skip reason."""
-    rows = Progress.objects.for_learner(request.user).filter(item_id__in=skeleton.controls)
-    progress = {row.item_id: row for row in rows.only("item_id", "status", "skip_reason")}
-    counts = progress_stats.roadmap_progress_from(
-        skeleton.roadmap,
-        progress_stats.section_layout(skeleton.roadmap.id),
-        {item_id: row.status for item_id, row in progress.items()},
-    )
+    if skeleton is None:
+        return None
+    key = own_key(request, f"roadmap:{slug}")
+    mine = own(lookup, key, lambda: _learner_parts(request, skeleton))
     html = []
     for part in skeleton.parts:
         if isinstance(part, str):
             html.append(part)
         elif part is _SUMMARY:
-            context = {"roadmap": skeleton.roadmap, "progress": counts}
-            summary = "tracker/partials/_progress_summary.html"
-            html.append(render_to_string(summary, context, request=request))
+            html.append(mine["summary"])
+        elif part in mine["controls"]:
+            html.append(mine["controls"][part])
         else:
-            row = progress.get(part)
-            item = None
-            if row is not None and row.skip_reason:
-                item = roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[part])
-            if item is not None:
-                item.my_progress = row
-                html.append(_status_controls(request, item))
-            else:
-                status = row.status if row is not None else Status.NOT_STARTED
-                html.append(with_status(skeleton.controls[part], status))
-    return "".join(html)
+            status = mine["statuses"].get(part, Status.NOT_STARTED)
+            html.append(with_status(skeleton.controls[part], status))
+    return LearnerPage(title=skeleton.roadmap.title, body="".join(html), shell=mine["shell"])
+
+
+def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
+    """The learner's progress bars, their statuses, the controls of items they skipped with
+    a reason (rendered for them) and the page around the body (the menu has their name): one
+    query, plus one cache round trip per skipped item."""
+    rows = Progress.objects.for_learner(request.user).filter(item_id__in=skeleton.controls)
+    rows = list(rows.values_list("item_id", "status", "skip_reason"))
+    statuses = {item_id: status for item_id, status, _ in rows}
+    layout = progress_stats.section_layout(skeleton.roadmap.id)
+    counts = progress_stats.roadmap_progress_from(skeleton.roadmap, layout, statuses)
+    context = {"roadmap": skeleton.roadmap, "progress": counts}
+    summary = render_to_string("tracker/partials/_progress_summary.html", context, request=request)
+    controls = {}
+    for item_id, status, reason in rows:
+        item = reason and roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[item_id])
+        if item:
+            item.my_progress = Progress(status=status, skip_reason=reason)
+            controls[item_id] = _status_controls(request, item)
+    context = {"title": skeleton.roadmap.title, "body": mark_safe(BODY_SENTINEL)}
+    shell = page_for_cache(ROADMAP_PAGE, context, request).split(BODY_SENTINEL)
+    return {"summary": summary, "statuses": statuses, "controls": controls, "shell": shell}
 
 
 @dataclass

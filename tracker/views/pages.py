@@ -2,13 +2,30 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tracker import page_cache, progress_stats
 from tracker.models import Roadmap
 from tracker.selectors import followed_roadmaps
 from tracker.services.plans import plan_status
+
+TEMPLATE = "tracker/dashboard.html"
+
+
+def _dashboard_body(request: HttpRequest, now) -> str:
+    dashboard = progress_stats.load_dashboard(
+        request.user, followed_roadmaps(request.user), now=now
+    )
+    context = {
+        "dashboard": dashboard,
+        "chart": progress_stats.chart(dashboard.weeks),
+        "plan_status": plan_status(request.user, now=now),
+        "csrf_token": page_cache.CSRF_SENTINEL,
+    }
+    return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
 
 @require_safe
@@ -19,20 +36,16 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "tracker/landing.html", {"roadmaps": roadmaps})
 
     # The dashboard also changes with the learner's local date (streak, chart weeks and plan
-    # status count in their weeks), so the date is part of its ETag.
+    # status count in their weeks).
     now = timezone.now()
     today = timezone.localdate(now, ZoneInfo(request.user.time_zone))
-    etag = page_cache.learner_etag(request, today)
+    key = page_cache.own_key(request, "dashboard")
+    lookup = page_cache.learner_lookup(request, key, extra=today)
 
     def build() -> HttpResponse:
-        dashboard = progress_stats.load_dashboard(
-            request.user, followed_roadmaps(request.user), now=now
-        )
-        context = {
-            "dashboard": dashboard,
-            "chart": progress_stats.chart(dashboard.weeks),
-            "plan_status": plan_status(request.user, now=now),
-        }
-        return render(request, "tracker/dashboard.html", context)
+        body = page_cache.own(lookup, key, lambda: _dashboard_body(request, now))
+        # Rendered by our template (autoescaped) for this learner.
+        context = {"body": mark_safe(page_cache.personalize(body, request))}
+        return render(request, TEMPLATE, context)
 
-    return page_cache.conditional_page(request, etag, build)
+    return page_cache.conditional_page(request, lookup.stamp, build)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from tracker import page_cache, roadmap_pages, selectors
 
-PAGE_TEMPLATE = "tracker/roadmap_detail.html"
+PAGE_TEMPLATE = page_cache.ROADMAP_PAGE
 
 
 @require_safe
@@ -33,19 +33,21 @@ def _page_context(roadmap) -> dict:
 
 
 def _learner_page(request: HttpRequest, slug: str) -> HttpResponse:
-    # The ETag is taken before the page reads any data, so a change made meanwhile retires it.
-    etag = page_cache.learner_etag(request)
-    skeleton = page_cache.skeleton(request, slug, _page_context)
-    if skeleton is None:
-        raise Http404("No such roadmap")
+    # The stamp comes before the page reads any data, so a change made meanwhile retires it.
+    lookup = page_cache.learner_roadmap(request, slug)
 
     def build() -> HttpResponse:
-        body = page_cache.personalize(page_cache.learner_body(request, skeleton), request)
-        # Rendered by our templates (autoescaped) for this learner.
-        context = {"title": skeleton.roadmap.title, "body": mark_safe(body)}
-        return render(request, PAGE_TEMPLATE, context)
+        page = page_cache.learner_body(request, slug, lookup, _page_context)
+        if page is None:
+            raise Http404("No such roadmap")
+        if page_cache.has_pending_messages(request):
+            # Rendered by our templates (autoescaped) for this learner.
+            body = mark_safe(page_cache.personalize(page.body, request))
+            return render(request, PAGE_TEMPLATE, {"title": page.title, "body": body})
+        before, after = page.shell
+        return HttpResponse(page_cache.personalize(before + page.body + after, request))
 
-    return page_cache.conditional_page(request, etag, build)
+    return page_cache.conditional_page(request, lookup.stamp, build)
 
 
 def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
