@@ -102,10 +102,6 @@ def content_version() -> int:
     return _versions(CONTENT_VERSION)[0]
 
 
-def learner_version(user_id: int) -> int:
-    return _versions(_learner_key(user_id))[0]
-
-
 def _bump(key: str) -> None:
     try:
         cache.incr(key)
@@ -224,7 +220,7 @@ class Lookup:
 
 
 def learner_lookup(request: HttpRequest, *names: str, extra=()) -> Lookup:
-    """The learner's stamp and the cached parts `names` (see `own` and `shared`)."""
+    """The learner's stamp and the cache entries under `names`, in one round trip."""
     user_id = request.user.pk
     learner_key = _learner_key(user_id)
     found = cache.get_many([CONTENT_VERSION, learner_key, *names])
@@ -416,8 +412,10 @@ def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
     summary = render_to_string("tracker/partials/_progress_summary.html", context, request=request)
     controls = {}
     for item_id, status, reason in rows:
-        item = reason and roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[item_id])
-        if item:
+        if not reason:
+            continue
+        item = roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[item_id])
+        if item is not None:
             item.my_progress = Progress(status=status, skip_reason=reason)
             controls[item_id] = _status_controls(request, item)
     context = {"title": skeleton.roadmap.title, "body": mark_safe(BODY_SENTINEL)}
