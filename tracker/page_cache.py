@@ -227,8 +227,16 @@ def learner_lookup(request: HttpRequest, *names: str, extra=()) -> Lookup:
     if CONTENT_VERSION not in found or learner_key not in found:
         found[CONTENT_VERSION], found[learner_key] = _versions(CONTENT_VERSION, learner_key)
     content = found[CONTENT_VERSION]
-    stamp = _digest((build_id(), content, found[learner_key], user_id, extra))
+    profile = _profile(request.user)
+    stamp = _digest((build_id(), content, found[learner_key], user_id, profile, extra))
     return Lookup(content=content, stamp=stamp, found=found)
+
+
+def _profile(user: User) -> tuple:
+    # What pages show of the profile (the menu's name and Admin link, local dates, the plan),
+    # read from the user already loaded: even an update() that sends no signal shows at once.
+    fields = ("display_name", "email", "time_zone", "weekly_hours", "target_date", "is_staff")
+    return tuple(getattr(user, name) for name in fields)
 
 
 def own_key(request: HttpRequest, name: str) -> str:
