@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +17,7 @@ from tests.factories import ResourceFactory
 from tests.test_pages import make_roadmap
 from tracker import page_cache
 from tracker.linkcheck import normalize_url
-from tracker.models import Item, Link, LinkState
+from tracker.models import Item, Link, LinkState, Progress, Status
 from tracker.services import links as link_service
 
 ROADMAP = "/roadmaps/llm/"
@@ -134,3 +135,30 @@ def test_without_redis_every_worker_process_sees_the_same_cache(tmp_path):
     worker("cache.set('content-version', 41, None); cache.incr('content-version')")
 
     assert worker("print(cache.get('content-version'))") == "42"
+
+
+# Rows no cached page shows: mentors' cohort pages and the admin's link health are rendered
+# afresh on every request.
+NOT_ON_CACHED_PAGES = {"Cohort", "Membership", "LinkCheck", "HostRule", "LinkAlertRecipient"}
+
+
+def test_every_model_is_watched_by_the_page_cache_or_declared_not_shown():
+    """A new model must be either invalidated by the page cache's hook or listed above."""
+    models = {model.__name__ for model in apps.get_app_config("tracker").get_models()}
+    watched = {m.__name__ for m in (*page_cache.CONTENT_MODELS, *page_cache.LEARNER_MODELS)}
+
+    assert models - watched - {"User"} == NOT_ON_CACHED_PAGES
+
+
+def test_a_status_set_in_the_shell_reaches_the_learners_page(
+    alice, learner, items, django_capture_on_commit_callbacks
+):
+    """No service involved: a plain save() invalidates too (signals, after the commit)."""
+    etag = alice.get(ROADMAP)["ETag"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Progress.objects.create(learner=learner, item=items[3], status=Status.DONE)
+
+    response = alice.get(ROADMAP, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "1 done" in response.content.decode()
