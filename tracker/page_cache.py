@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
@@ -292,6 +293,25 @@ def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> s
     return str(render_to_string(template_name, context, request=request))
 
 
+def page_shell(request: HttpRequest, template_name: str, title: str) -> list[str]:
+    """The page around its body, before and after, to cache with a learner's own parts."""
+    context = {"title": title, "body": mark_safe(BODY_SENTINEL)}
+    return page_for_cache(template_name, context, request).split(BODY_SENTINEL)
+
+
+def learner_response(
+    request: HttpRequest, template_name: str, title: str, body: str, shell: list[str]
+) -> HttpResponse:
+    """The page from the body and its cached shell; with messages pending, rendered afresh
+    around the body (the shell has none)."""
+    if has_pending_messages(request):
+        # Rendered by our templates (autoescaped) for this learner.
+        context = {"title": title, "body": mark_safe(personalize(body, request))}
+        return render(request, template_name, context)
+    before, after = shell
+    return HttpResponse(personalize(before + body + after, request))
+
+
 def personalize(html: str, request: HttpRequest, *, path: str | None = None) -> str:
     """A shared part with this request's CSRF token and address (or `path`) in place of the
     sentinels (the token also sets the CSRF cookie when the browser has none)."""
@@ -426,8 +446,7 @@ def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
         if item is not None:
             item.my_progress = Progress(status=status, skip_reason=reason)
             controls[item_id] = _status_controls(request, item)
-    context = {"title": skeleton.roadmap.title, "body": mark_safe(BODY_SENTINEL)}
-    shell = page_for_cache(ROADMAP_PAGE, context, request).split(BODY_SENTINEL)
+    shell = page_shell(request, ROADMAP_PAGE, skeleton.roadmap.title)
     return {"summary": summary, "statuses": statuses, "controls": controls, "shell": shell}
 
 

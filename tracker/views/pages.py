@@ -4,7 +4,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tracker import page_cache, progress_stats
@@ -13,6 +12,12 @@ from tracker.selectors import followed_roadmaps
 from tracker.services.plans import plan_status
 
 TEMPLATE = "tracker/dashboard.html"
+
+
+def _dashboard(request: HttpRequest, now) -> dict:
+    """The learner's dashboard body and the page around it, to cache for them."""
+    body = _dashboard_body(request, now)
+    return {"body": body, "shell": page_cache.page_shell(request, TEMPLATE, "")}
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
@@ -43,9 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     lookup = page_cache.learner_lookup(request, key, extra=today)
 
     def build() -> HttpResponse:
-        body = page_cache.own(lookup, key, lambda: _dashboard_body(request, now))
-        # Rendered by our template (autoescaped) for this learner.
-        context = {"body": mark_safe(page_cache.personalize(body, request))}
-        return render(request, TEMPLATE, context)
+        page = page_cache.own(lookup, key, lambda: _dashboard(request, now))
+        return page_cache.learner_response(request, TEMPLATE, "", page["body"], page["shell"])
 
     return page_cache.conditional_page(request, lookup.stamp, build)

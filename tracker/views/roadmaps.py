@@ -40,12 +40,9 @@ def _learner_page(request: HttpRequest, slug: str) -> HttpResponse:
         page = page_cache.learner_body(request, slug, lookup, _page_context)
         if page is None:
             raise Http404("No such roadmap")
-        if page_cache.has_pending_messages(request):
-            # Rendered by our templates (autoescaped) for this learner.
-            body = mark_safe(page_cache.personalize(page.body, request))
-            return render(request, PAGE_TEMPLATE, {"title": page.title, "body": body})
-        before, after = page.shell
-        return HttpResponse(page_cache.personalize(before + page.body + after, request))
+        return page_cache.learner_response(
+            request, PAGE_TEMPLATE, page.title, page.body, page.shell
+        )
 
     return page_cache.conditional_page(request, lookup.stamp, build)
 
