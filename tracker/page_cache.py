@@ -273,17 +273,21 @@ def conditional_page(
     The browser revalidates every time (no-cache), so a change shows on the next load. A
     page with django messages is never tagged: it must not come back without them.
     """
-    if "CSRF_COOKIE" not in request.META:
-        get_token(request)  # a first visit: make the forms' secret before hashing it
-    secret = request.META["CSRF_COOKIE"]
-    etag = f'"{_digest((stamp, secret, request.get_full_path()))}"'
     if has_pending_messages(request):
         response = render()
     else:
-        response = get_conditional_response(request, etag=etag) or render()
-        response["ETag"] = etag
+        response = get_conditional_response(request, etag=_etag(request, stamp))
+        if response is None:
+            response = render()
+        # After rendering: on a first visit the page's forms have just made the CSRF secret.
+        response["ETag"] = _etag(request, stamp)
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _etag(request: HttpRequest, stamp: str) -> str:
+    secret = request.META.get("CSRF_COOKIE", "")
+    return f'"{_digest((stamp, secret, request.get_full_path()))}"'
 
 
 def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> str:
