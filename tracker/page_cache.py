@@ -123,7 +123,8 @@ def invalidate(*, content: bool = False, learners: Iterable[int] = ()) -> None:
     keys = [CONTENT_VERSION] if content else []
     keys += [_learner_key(user_id) for user_id in set(learners)]
     if keys:
-        transaction.on_commit(partial(_bump_all, keys))
+        # robust: a cache outage after the commit is logged, not turned into a failed write.
+        transaction.on_commit(partial(_bump_all, keys), robust=True)
 
 
 def _bump_all(keys: list[str]) -> None:
