@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache as memoize
-from functools import partial
+from functools import lru_cache, partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -64,18 +64,31 @@ _SENTINELS = {"csrf_token": CSRF_SENTINEL, "status_next": PATH_SENTINEL}
 def build_id() -> str:
     """The release: BUILD_ID from the environment (the Dockerfile sets it), else a hash of
     the templates and the code that fills them, so a deploy never serves old HTML."""
-    return settings.BUILD_ID or source_hash(settings.BASE_DIR)
+    if settings.BUILD_ID:
+        return settings.BUILD_ID
+    if settings.DEBUG:
+        # Templates are edited while the server runs: their newest change, checked each second.
+        return _newest_change(settings.BASE_DIR, int(time.time()))
+    return source_hash(settings.BASE_DIR)
+
+
+@lru_cache(maxsize=1)
+def _newest_change(base_dir, second: int) -> str:
+    return str(max(path.stat().st_mtime_ns for path in _sources(base_dir)))
 
 
 @memoize
 def source_hash(base_dir) -> str:
     digest = hashlib.sha256()
-    for folder in ("templates", "tracker"):
-        for path in sorted((base_dir / folder).rglob("*")):
-            if path.suffix in {".html", ".txt", ".py"}:
-                digest.update(str(path.relative_to(base_dir)).encode())
-                digest.update(path.read_bytes())
+    for path in _sources(base_dir):
+        digest.update(str(path.relative_to(base_dir)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _sources(base_dir) -> list:
+    paths = [*(base_dir / "templates").rglob("*"), *(base_dir / "tracker").rglob("*")]
+    return sorted(path for path in paths if path.suffix in {".html", ".txt", ".py"})
 
 
 def _fresh_version() -> int:
