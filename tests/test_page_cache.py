@@ -270,7 +270,7 @@ def test_the_assembled_page_equals_the_page_rendered_in_one_go(alice, learner, i
     request.user = learner
 
     lookup = page_cache.learner_roadmap(request, "llm")
-    assembled = page_cache.learner_body(request, "llm", lookup, _page_context).body
+    assembled = page_cache.learner_body(request, "llm", lookup, _page_context).body.decode()
 
     roadmap = roadmap_pages.roadmap_for_page("llm")
     roadmap_pages.attach_progress(roadmap_pages.page_items(roadmap), learner)

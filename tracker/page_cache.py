@@ -311,30 +311,38 @@ def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> s
     return str(render_to_string(template_name, context, request=request))
 
 
-def page_shell(request: HttpRequest, template_name: str, title: str) -> list[str]:
+# Assembled pages are handled as UTF-8 bytes: our pages hold emoji, which make Python keep a
+# str at 4 bytes a character, so joining and filling in bytes costs a quarter as much.
+
+
+def page_shell(request: HttpRequest, template_name: str, title: str) -> list[bytes]:
     """The page around its body, before and after, to cache with a learner's own parts."""
     context = {"title": title, "body": mark_safe(BODY_SENTINEL)}
-    return page_for_cache(template_name, context, request).split(BODY_SENTINEL)
+    return page_for_cache(template_name, context, request).encode().split(BODY_SENTINEL.encode())
 
 
 def learner_response(
-    request: HttpRequest, template_name: str, title: str, body: str, shell: list[str]
+    request: HttpRequest, template_name: str, title: str, body: bytes, shell: list[bytes]
 ) -> HttpResponse:
     """The page from the body and its cached shell; with messages pending, rendered afresh
     around the body (the shell has none)."""
     if has_pending_messages(request):
         # Rendered by our templates (autoescaped) for this learner.
-        context = {"title": title, "body": mark_safe(personalize(body, request))}
+        context = {"title": title, "body": mark_safe(personalize(body.decode(), request))}
         return render(request, template_name, context)
     before, after = shell
     return HttpResponse(personalize(before + body + after, request))
 
 
-def personalize(html: str, request: HttpRequest, *, path: str | None = None) -> str:
-    """A shared part with this request's CSRF token and address (or `path`) in place of the
-    sentinels (the token also sets the CSRF cookie when the browser has none)."""
-    html = html.replace(CSRF_SENTINEL, get_token(request))
-    return html.replace(PATH_SENTINEL, escape(path or request.get_full_path()))
+def personalize(html: T, request: HttpRequest, *, path: str | None = None) -> T:
+    """A shared part (str or UTF-8 bytes) with this request's CSRF token and address (or
+    `path`) in place of the sentinels (the token also sets the CSRF cookie when the browser
+    has none)."""
+    token, address = get_token(request), escape(path or request.get_full_path())
+    if isinstance(html, bytes):
+        html = html.replace(CSRF_SENTINEL.encode(), token.encode())
+        return html.replace(PATH_SENTINEL.encode(), address.encode())
+    return html.replace(CSRF_SENTINEL, token).replace(PATH_SENTINEL, address)
 
 
 # --- The signed-in roadmap page, assembled from shared parts --------------------------------
@@ -349,7 +357,7 @@ class Skeleton:
     controls) and `_SUMMARY` (the progress bars)."""
 
     roadmap: Roadmap  # id, slug and title only: what the progress bars need
-    parts: list[str | int | None]
+    parts: list[bytes | int | None]
     controls: dict[int, str]  # item id -> its controls' HTML, not started (`with_status`)
     slugs: dict[int, str]  # item id -> slug, to render controls with a skip reason
 
@@ -376,14 +384,14 @@ def with_status(controls: str, status: str) -> str:
     )
 
 
-def _split(html: str) -> list[str | int | None]:
-    parts: list[str | int | None] = []
+def _split(html: str) -> list[bytes | int | None]:
+    parts: list[bytes | int | None] = []
     position = 0
     for match in _SLOT.finditer(html):
-        parts.append(html[position : match.start()])
+        parts.append(html[position : match.start()].encode())
         parts.append(int(match.group(1)) if match.group(1) else _SUMMARY)
         position = match.end()
-    parts.append(html[position:])
+    parts.append(html[position:].encode())
     return parts
 
 
@@ -410,8 +418,8 @@ def learner_roadmap(request: HttpRequest, slug: str) -> Lookup:
 @dataclass
 class LearnerPage:
     title: str
-    body: str
-    shell: list[str]  # the page before and after the body, without messages
+    body: bytes
+    shell: list[bytes]  # the page before and after the body, without messages
 
 
 def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) -> LearnerPage | None:
@@ -433,7 +441,7 @@ def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) ->
     mine = own(lookup, key, lambda: _learner_parts(request, skeleton))
     html = []
     for part in skeleton.parts:
-        if isinstance(part, str):
+        if isinstance(part, bytes):
             html.append(part)
         elif part is _SUMMARY:
             html.append(mine["summary"])
@@ -441,8 +449,8 @@ def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) ->
             html.append(mine["controls"][part])
         else:
             status = mine["statuses"].get(part, Status.NOT_STARTED)
-            html.append(with_status(skeleton.controls[part], status))
-    return LearnerPage(title=skeleton.roadmap.title, body="".join(html), shell=mine["shell"])
+            html.append(with_status(skeleton.controls[part], status).encode())
+    return LearnerPage(title=skeleton.roadmap.title, body=b"".join(html), shell=mine["shell"])
 
 
 def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
@@ -456,6 +464,7 @@ def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
     counts = progress_stats.roadmap_progress_from(skeleton.roadmap, layout, statuses)
     context = {"roadmap": skeleton.roadmap, "progress": counts}
     summary = render_to_string("tracker/partials/_progress_summary.html", context, request=request)
+    summary = summary.encode()
     controls = {}
     for item_id, status, reason in rows:
         if not reason:
@@ -463,7 +472,7 @@ def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
         item = roadmap_pages.item_for_row(skeleton.roadmap.slug, skeleton.slugs[item_id])
         if item is not None:
             item.my_progress = Progress(status=status, skip_reason=reason)
-            controls[item_id] = _status_controls(request, item)
+            controls[item_id] = _status_controls(request, item).encode()
     shell = page_shell(request, ROADMAP_PAGE, skeleton.roadmap.title)
     return {"summary": summary, "statuses": statuses, "controls": controls, "shell": shell}
 

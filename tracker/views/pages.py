@@ -17,7 +17,7 @@ TEMPLATE = "tracker/dashboard.html"
 def _dashboard(request: HttpRequest, now) -> dict:
     """The learner's dashboard body and the page around it, to cache for them."""
     body = _dashboard_body(request, now)
-    return {"body": body, "shell": page_cache.page_shell(request, TEMPLATE, "")}
+    return {"body": body.encode(), "shell": page_cache.page_shell(request, TEMPLATE, "")}
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:

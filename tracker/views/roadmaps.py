@@ -58,7 +58,7 @@ def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
     context = {"title": roadmap.title, "body": mark_safe(body)}
     return {
         "context": context,
-        "html": page_cache.page_for_cache(PAGE_TEMPLATE, context, request),
+        "html": page_cache.page_for_cache(PAGE_TEMPLATE, context, request).encode(),
     }
 
 
