@@ -9,7 +9,11 @@ COPY requirements.lock pyproject.toml ./
 RUN /opt/venv/bin/pip install -r requirements.lock
 
 FROM python:3.11-slim-bookworm AS runtime
-ENV PATH=/opt/venv/bin:$PATH \
+# The release id in page cache keys and ETags (e.g. --build-arg BUILD_ID=$(git rev-parse HEAD));
+# left empty, the app hashes its templates and code instead.
+ARG BUILD_ID=""
+ENV BUILD_ID=$BUILD_ID \
+    PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=roadmap_site.settings

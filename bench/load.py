@@ -12,6 +12,8 @@ starts gunicorn on a free port, then measures for `--duration` seconds at `--con
 - the one-click status toggle, with wrk too (one learner per wrk thread and connection, htmx
   POSTs with CSRF), after which every learner's statuses in the database must equal the last
   write that was answered;
+- the Redis memory the cache then holds per learner (sessions, versions, dashboards) and
+  shared (content parts);
 - the toggle's floor: the same clicks against a view that only signs the learner in, checks
   CSRF and updates one row (bench/floor_urls.py, served by a second gunicorn), to tell what
   the stack costs from what our toggle adds.
@@ -278,6 +280,22 @@ def lost_updates(last_write: dict[tuple[int, str], str]) -> list[str]:
     ]
 
 
+def cache_memory(redis_url: str, prefix: str, learners: int) -> dict:
+    """Bytes of Redis (MEMORY USAGE) per learner and shared, after the scenarios ran: a
+    learner's keys are their session and those named `learner...` (see tracker/page_cache.py)."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    own = shared = 0
+    for key in server.scan_iter(f"{prefix}:*", count=1000):
+        size = server.memory_usage(key) or 0
+        if re.search(rb":(learner|django\.contrib\.sessions)", key):
+            own += size
+        else:
+            shared += size
+    return {"per_learner": own / learners, "shared": shared, "learners": learners}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=30)
@@ -347,6 +365,8 @@ def main() -> int:
             results[name] = toggle_load(base, data["cookies"], data["targets"], args.duration, path)
             lost[name] = lost_updates(results[name].pop("last_write"))
 
+    memory = cache_memory(args.redis_url, env["CACHE_KEY_PREFIX"], len(data["cookies"]))
+
     ceiling = results["trivial view (/healthz/live)"]["rps"]
     header = ("scenario", "req/s", "% of trivial", "p50 ms", "p99 ms", "errors")
     print("\n{:32} {:>8} {:>13} {:>8} {:>8} {:>7}".format(*header))
@@ -354,13 +374,19 @@ def main() -> int:
         share = 100 * r["rps"] / ceiling
         row = (name, r["rps"], share, r["p50_ms"], r["p99_ms"], r["errors"])
         print("{:32} {:8.0f} {:12.0f}% {:8.1f} {:8.1f} {:7}".format(*row))
+    print(
+        f"\nRedis cache: {memory['per_learner'] / 1000:.1f} kB per learner "
+        f"(sessions and learner keys, {memory['learners']} learners), "
+        f"{memory['shared'] / 1000:.0f} kB shared"
+    )
     for name, lines in lost.items():
         print(f"\n{name}: {len(lines)} lost updates of {results[name]['checked']} pairs checked")
         for line in lines[:10]:
             print("  ", line)
     out = ROOT / "bench" / "results" / "load.json"
     lost_counts = {name: len(lines) for name, lines in lost.items()}
-    out.write_text(json.dumps({"results": results, "lost_updates": lost_counts}, indent=2))
+    summary = {"results": results, "lost_updates": lost_counts, "cache_memory": memory}
+    out.write_text(json.dumps(summary, indent=2))
     print(f"written to {out.relative_to(ROOT)}")
     failed = any(lost.values()) or any(r["errors"] for r in results.values())
     return 1 if failed else 0

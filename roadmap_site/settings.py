@@ -200,12 +200,23 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not per-process memory: bin/web starts two workers, and a version bumped in one
+    # must reach the other. A database cache would need `createcachetable` everywhere.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR") or BASE_DIR / ".cache" / "pages",
+        }
+    }
 # Sessions live in the database only (Django's default engine, named here because it is a
 # choice): signing in must survive a Redis outage, and a sign-out must not come back to
 # life from a cached copy whose delete failed while Redis was down. It costs one indexed
 # query per signed-in request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# The release, in cache keys and ETags so a deploy never serves HTML from old templates; the
+# Dockerfile sets it, and without it tracker.page_cache hashes the templates and the code.
+BUILD_ID = os.environ.get("BUILD_ID", "")
 
 AUTH_USER_MODEL = "tracker.User"
 AUTHENTICATION_BACKENDS = [

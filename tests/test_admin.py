@@ -16,8 +16,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.html_forms import form_data
-from tracker.content_cache import content_version
 from tracker.models import Item, Link, Resource, RoadmapFollow, Section
+from tracker.page_cache import content_version
 
 pytestmark = pytest.mark.django_db
 

@@ -27,8 +27,8 @@ from django_celery_beat.models import PeriodicTask
 from tests.factories import ItemFactory, ResourceFactory, UserFactory
 from tests.linkcheck_server import CaseServer
 from tracker import linkcheck, tasks
-from tracker.content_cache import content_version
 from tracker.models import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
+from tracker.page_cache import content_version
 from tracker.services import links as link_service
 
 T0 = datetime(2026, 3, 2, 3, 30, tzinfo=UTC)
@@ -605,14 +605,15 @@ def test_the_check_now_button_works_without_javascript(
 
 
 def test_apply_suggested_redirect_updates_the_resources_and_the_pages(
-    staff_client, checked_links, server
+    staff_client, checked_links, server, django_capture_on_commit_callbacks
 ):
     link = checked_links["redirected"]
     version = content_version()
-    staff_client.post(
-        reverse("admin:tracker_link_changelist"),
-        {"action": "apply_suggested_redirect", "_selected_action": [link.id]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("admin:tracker_link_changelist"),
+            {"action": "apply_suggested_redirect", "_selected_action": [link.id]},
+        )
     from tracker.models import Resource
 
     assert Resource.objects.get(title="Moved page").url == server.url("/ok")

@@ -11,8 +11,8 @@ from django_celery_beat.models import PeriodicTask
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
 from tracker import tasks
-from tracker.content_cache import learner_version
 from tracker.models import RoadmapFollow, Status, WeekPlan
+from tracker.page_cache import learner_version
 from tracker.schedules import ensure_schedules
 from tracker.selectors.plans import load_plan_inputs, this_week_entries
 from tracker.services import plans

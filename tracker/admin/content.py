@@ -1,6 +1,7 @@
-"""Admin for roadmap content. Every write bumps the content version, so cached pages change
-with it; the importer's bookkeeping fields (`key`, `imported_values`, `source_path`) are
-shown read-only because the next import relies on them."""
+"""Admin for roadmap content. Saves and deletes reach cached pages through page_cache's
+signal receivers (archiving, a bulk update, invalidates itself); the importer's bookkeeping
+fields (`key`, `imported_values`, `source_path`) are shown read-only because the next import
+relies on them."""
 
 from functools import partial
 
@@ -11,8 +12,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from tracker.admin.learner_rows import LearnerRowAdmin
-from tracker.content_cache import bump_content_version
+from tracker import page_cache
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
 from tracker.task_queue import QueueUnavailable, enqueue
 
@@ -48,12 +48,6 @@ class SectionFilter(admin.RelatedFieldListFilter):
         return [(section.pk, str(section)) for section in sections]
 
 
-def bump_after_commit() -> None:
-    # After the commit, not before: a page rendered between the bump and the commit would
-    # cache the old content under the new version and keep it until the next bump.
-    transaction.on_commit(bump_content_version)
-
-
 def check_new_links_after_commit(request) -> None:
     # With a worker, a new or edited URL is checked right away instead of at the next
     # five-minute run. In-process (no REDIS_URL) a check could hold the admin page for up to
@@ -76,17 +70,17 @@ def _queue_new_link_check(request) -> None:
 @admin.action(description="Archive selected (hide from pages, keep progress)")
 def archive(modeladmin, request, queryset):
     queryset.filter(archived_at__isnull=True).update(archived_at=timezone.now())
-    bump_after_commit()
+    page_cache.invalidate(content=True)  # a bulk update sends no signals
 
 
 @admin.action(description="Restore selected from the archive")
 def unarchive(modeladmin, request, queryset):
     queryset.update(archived_at=None)
-    bump_after_commit()
+    page_cache.invalidate(content=True)  # a bulk update sends no signals
 
 
 class ContentAdmin(admin.ModelAdmin):
-    """Shared behaviour: bump the content version on every write, importer fields read-only."""
+    """Shared behaviour: archive actions, importer fields read-only."""
 
     actions = [archive, unarchive]
     readonly_fields = IMPORTER_FIELDS
@@ -105,14 +99,8 @@ class ContentAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        bump_after_commit()
-
     def save_related(self, request, form, formsets, change):
-        # Inlines and M2M (prerequisites) are saved after the object, in the same transaction.
         super().save_related(request, form, formsets, change)
-        bump_after_commit()
         if self.model in (Item, Resource):
             check_new_links_after_commit(request)
 
@@ -128,14 +116,6 @@ class ContentAdmin(admin.ModelAdmin):
         for resource in formset.deleted_objects:
             resource.delete()
         formset.save_m2m()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        bump_after_commit()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        bump_after_commit()
 
 
 def default_resource_key(resource: Resource) -> str:
@@ -324,7 +304,7 @@ class ResourceAdmin(ContentAdmin):
 
 
 @admin.register(RoadmapFollow)
-class RoadmapFollowAdmin(LearnerRowAdmin, admin.ModelAdmin):
+class RoadmapFollowAdmin(admin.ModelAdmin):
     """Learners choose what they follow; the admin mostly looks."""
 
     list_display = ["learner", "roadmap", "position", "created_at"]

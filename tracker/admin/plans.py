@@ -1,11 +1,10 @@
 from django.contrib import admin
 
-from tracker.admin.learner_rows import LearnerRowAdmin
 from tracker.models import WeekPlan
 
 
 @admin.register(WeekPlan)
-class WeekPlanAdmin(LearnerRowAdmin, admin.ModelAdmin):
+class WeekPlanAdmin(admin.ModelAdmin):
     """Snapshots are written by the rollover and the plan page; staff look, or delete one to
     let the next hourly run (or the learner's next visit) plan that week afresh."""
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, FilteredRelation, Q
 
-from tracker.content_cache import content_cached
+from tracker import page_cache
 from tracker.models import Item, Progress, ProgressEvent, Status
 from tracker.progress_math import (
     Counts,
@@ -83,7 +83,7 @@ def section_layout(roadmap_id: int) -> list[SectionLayout]:
             for section_id, (title, ids) in sections.items()
         ]
 
-    return content_cached(f"section-layout:{roadmap_id}", load)
+    return page_cache.content_cached(f"section-layout:{roadmap_id}", load)
 
 
 def roadmap_progress(

@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from tracker.content_cache import content_cached
+from tracker import page_cache
 from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section
 
 
@@ -105,7 +105,7 @@ def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
     def load() -> Item | None:
         return _active_item(roadmap_slug, item_slug, with_dependents=False)
 
-    return content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
+    return page_cache.content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
 
 
 def attach_progress(items: Iterable[Item], learner) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tracker.content_cache import bump_content_version
+from tracker import page_cache
 from tracker.content_io import TRACKED_FIELDS, RoadmapSpec, RowSpec, clean_text
 from tracker.models import Item, Resource, Roadmap, Section
 from tracker.services.progress import reconcile_topics
@@ -142,7 +142,8 @@ def import_roadmaps(
     if dry_run:
         transaction.set_rollback(True)
     elif report.changed:
-        transaction.on_commit(bump_content_version)
+        # Prerequisites and importer baselines are written in bulk, which sends no signals.
+        page_cache.invalidate(content=True)
     return report
 
 

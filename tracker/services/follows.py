@@ -8,7 +8,7 @@ Positions are always 0..n-1 in order.
 
 from django.db import transaction
 
-from tracker.content_cache import bump_learner_version_on_commit
+from tracker import page_cache
 from tracker.models import Progress, Roadmap, RoadmapFollow, User
 from tracker.selectors.roadmaps import followed_roadmaps
 
@@ -21,8 +21,9 @@ def _lock_learner(learner: User) -> None:
     # One row lock per learner serialises their follow changes, including the very first
     # one, when there are no follow rows yet to lock.
     User.objects.select_for_update().only("id").get(pk=learner.pk)
-    # Every change starts here; the dashboard shows the followed roadmaps.
-    bump_learner_version_on_commit(learner.pk)
+    # Every change starts here, and some are bulk writes (no signals): the dashboard shows
+    # the followed roadmaps in their order.
+    page_cache.invalidate(learners=[learner.pk])
 
 
 def _follows(learner: User) -> list[RoadmapFollow]:

@@ -27,8 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import linkcheck
-from tracker.content_cache import bump_content_version
+from tracker import linkcheck, page_cache
 from tracker.models import HostRule, Item, Link, LinkCheck, LinkState, Resource, User
 from tracker.models.links import GOOD_STATES
 
@@ -121,6 +120,8 @@ def sync_links() -> SyncResult:
         result.revived = Link.objects.filter(url__in=revive).update(referenced=True)
     if retire:
         result.retired = Link.objects.filter(url__in=retire).update(referenced=False)
+    if revive or retire:
+        page_cache.invalidate(content=True)  # bulk updates send no signals
     return result
 
 
@@ -284,9 +285,6 @@ def check_links(
                 summary.newly_confirmed += 1
         if after_chunk is not None:
             after_chunk(pairs)
-    if display_changed:
-        # Roadmap pages are cached per content version and show each link's state.
-        bump_content_version()
     return summary
 
 
@@ -430,6 +428,8 @@ def request_check(*, links: Iterable[Link]) -> list[int]:
 
 
 def set_ignored(*, links: Iterable[Link], ignored: bool) -> int:
+    # A bulk update sends no signals; pages show a note for every link not ignored.
+    page_cache.invalidate(content=True)
     return Link.objects.filter(id__in=[link.id for link in links]).update(ignored=ignored)
 
 
@@ -463,7 +463,6 @@ def apply_suggested_redirect(*, link: Link) -> int:
             item.save(update_fields=["badge_url", "updated_at"])
             changed += 1
     if changed:
-        bump_content_version()
         sync_links()
     return changed
 

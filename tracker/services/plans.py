@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -19,8 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tracker import planning
-from tracker.content_cache import bump_learner_version, bump_learner_version_on_commit
+from tracker import page_cache, planning
 from tracker.models import Progress, RoadmapFollow, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors.plans import (
@@ -59,8 +57,6 @@ def save_week_plan(
     if existing and not replace:
         return existing, False
     entries = this_week_entries(learner, inputs or load_plan_inputs(learner), now)
-    # The dashboard's plan status counts the snapshots.
-    bump_learner_version_on_commit(learner.pk)
     if existing:
         existing.entries = entries
         existing.weekly_hours = learner.weekly_hours
@@ -258,7 +254,8 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
         # (that rare learner is still counted as created below).
         ignore_conflicts=True,
     )
-    _bump_learners_on_commit([learner.pk for learner in to_plan])
+    # A bulk insert sends no signals; the dashboard's plan status counts the snapshots.
+    page_cache.invalidate(learners=[learner.pk for learner in to_plan])
     result = ChunkResult(snapshots_created=len(to_plan))
     opted_in = [learner.pk for learner in learners if learner.digest_opt_in]
     if young and opted_in:
@@ -268,17 +265,6 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
             ).values_list("pk", flat=True)
         )
     return result
-
-
-def _bump_learners_on_commit(learner_ids: list[int]) -> None:
-    # The dashboard's plan status counts the snapshots; one callback for the whole chunk.
-    if learner_ids:
-        transaction.on_commit(partial(_bump_learners, learner_ids))
-
-
-def _bump_learners(learner_ids: list[int]) -> None:
-    for learner_id in learner_ids:
-        bump_learner_version(learner_id)
 
 
 def send_digest(*, snapshot_id: int, now: datetime) -> bool:

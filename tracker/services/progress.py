@@ -7,7 +7,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.content_cache import bump_learner_version_on_commit
+from tracker import page_cache
 from tracker.models import Item, Progress, ProgressEvent, Status, User
 
 _http_url = URLValidator(schemes=["http", "https"])
@@ -92,7 +92,6 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
         Progress.objects.filter(pk__in=[row.pk for row in twins]).update(
             **{name: getattr(progress, name) for name in _STATUS_FIELDS}, updated_at=now
         )
-    bump_learner_version_on_commit(learner.pk)
     if previous != status:
         ProgressEvent.objects.create(
             learner=learner, item=item, status=status, previous_status=previous, at=now
@@ -120,7 +119,6 @@ def save_note(*, learner: User, item: Item, note: str, project_url: str = "") ->
         Progress.objects.filter(pk__in=[row.pk for row in twins]).update(
             note=note, project_url=project_url, updated_at=timezone.now()
         )
-    bump_learner_version_on_commit(learner.pk)
     return progress
 
 
@@ -182,8 +180,8 @@ def reconcile_topics() -> int:
                 to_update.append(row)
     Progress.objects.bulk_create(to_create, ignore_conflicts=True)
     Progress.objects.bulk_update(to_update, [*fields, "updated_at"])
-    for learner_id in {row.learner_id for row in [*to_create, *to_update]}:
-        bump_learner_version_on_commit(learner_id)
+    # Bulk writes send no signals: say which learners' pages changed.
+    page_cache.invalidate(learners={row.learner_id for row in [*to_create, *to_update]})
     return len(to_create) + len(to_update)
 
 
@@ -196,6 +194,4 @@ def delete_account(*, learner: User) -> None:
     """
     ProgressEvent.objects.filter(learner=learner).delete()
     Progress.objects.filter(learner=learner).delete()
-    # A database may give a later account this id again: it must not find these pages.
-    bump_learner_version_on_commit(learner.pk)
     learner.delete()

@@ -4,34 +4,32 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import progress_math
-from tracker.content_cache import (
-    CSRF_SENTINEL,
-    has_pending_messages,
-    learner_page,
-    page_for_cache,
-    personalize,
-    profile_stamp,
-)
+from tracker import page_cache, progress_math
 from tracker.models import Roadmap
+from tracker.selectors import progress as progress_reads
 from tracker.selectors.plans import plan_status
-from tracker.selectors.progress import load_dashboard
 from tracker.selectors.roadmaps import followed_roadmaps
 
 TEMPLATE = "tracker/dashboard.html"
 
 
+def _dashboard(request: HttpRequest, now) -> dict:
+    """The learner's dashboard body and the page around it, to cache for them."""
+    body = _dashboard_body(request, now)
+    return {"body": body.encode(), "shell": page_cache.page_shell(request, TEMPLATE, "")}
+
+
 def _dashboard_body(request: HttpRequest, now) -> str:
-    roadmaps = followed_roadmaps(request.user)
-    dashboard = load_dashboard(request.user, roadmaps, now=now)
+    dashboard = progress_reads.load_dashboard(
+        request.user, followed_roadmaps(request.user), now=now
+    )
     context = {
         "dashboard": dashboard,
         "chart": progress_math.chart(dashboard.weeks),
         "plan_status": plan_status(request.user, now=now),
-        "csrf_token": CSRF_SENTINEL,
+        "csrf_token": page_cache.CSRF_SENTINEL,
     }
     return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
@@ -43,23 +41,15 @@ def home(request: HttpRequest) -> HttpResponse:
         roadmaps = Roadmap.objects.active()
         return render(request, "tracker/landing.html", {"roadmaps": roadmaps})
 
-    # The dashboard changes with the learner's data and with their local date (streak, chart
-    # weeks and plan status count in their weeks; activity shows absolute local times), so
-    # it is cached per learner version and local date.
+    # The dashboard also changes with the learner's local date (streak, chart weeks and plan
+    # status count in their weeks).
     now = timezone.now()
-    if has_pending_messages(request):
-        # Rendered by our template (autoescaped) for this learner.
-        context = {"body": mark_safe(personalize(_dashboard_body(request, now), request))}
-        return render(request, TEMPLATE, context)
-
-    def build() -> str:
-        return page_for_cache(TEMPLATE, {"body": mark_safe(_dashboard_body(request, now))}, request)
-
     today = timezone.localdate(now, ZoneInfo(request.user.time_zone))
-    html = learner_page(
-        f"dashboard:u{request.user.pk}",
-        user_id=request.user.pk,
-        stamp=(profile_stamp(request.user), today),
-        build=build,
-    )
-    return HttpResponse(personalize(html, request))
+    key = page_cache.own_key(request, "dashboard")
+    lookup = page_cache.learner_lookup(request, key, extra=today)
+
+    def build() -> HttpResponse:
+        page = page_cache.own(lookup, key, lambda: _dashboard(request, now))
+        return page_cache.learner_response(request, TEMPLATE, "", page["body"], page["shell"])
+
+    return page_cache.conditional_page(request, lookup.stamp, build)

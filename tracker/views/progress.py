@@ -13,19 +13,18 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tracker import learner_roadmap
-from tracker.content_cache import personalize
+from tracker import page_cache
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
-from tracker.selectors.progress import roadmap_progress
-from tracker.selectors.roadmaps import attach_progress, item_for_page
+from tracker.selectors import progress as progress_reads
+from tracker.selectors import roadmaps as roadmap_reads
 from tracker.services.progress import save_note, set_status
 
 ITEM_PAGE = "item"
 
 
 def _active_item(slug: str, item_slug: str) -> Item:
-    item = item_for_page(slug, item_slug)
+    item = roadmap_reads.item_for_page(slug, item_slug)
     if item is None:
         raise Http404("No such item")
     return item
@@ -41,7 +40,7 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
     return item.get_absolute_url()
 
 
-def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place: str) -> str:
+def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str) -> str:
     """The changed item's row and the bars it moved (out of band), or on the item page just
     its status block: that page has no bars."""
     item = row.item
@@ -56,9 +55,11 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
             "tracker/partials/_item_status.html#item-status", context, request=request
         )
     # The row comes from parts cached per content version; only the two bars are rendered.
-    html = learner_roadmap.row_html(request, row, item.my_progress)
-    html = personalize(html, request, path=request.POST.get("next") or request.get_full_path())
-    progress = roadmap_progress(request.user, item.roadmap, row.layout)
+    html = page_cache.row_html(request, row, item.my_progress)
+    html = page_cache.personalize(
+        html, request, path=request.POST.get("next") or request.get_full_path()
+    )
+    progress = progress_reads.roadmap_progress(request.user, item.roadmap, row.layout)
     # The summary shows per-section bars only when there is more than one section.
     sections = progress.sections if len(progress.sections) > 1 else []
     section = next((s for s in sections if s.id == item.section_id), None)
@@ -73,7 +74,7 @@ def _status_fragment(request: HttpRequest, row: learner_roadmap.RowParts, place:
 def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     # The one-click path: the item and its row come from the cache, so the change costs the
     # user, the write and the progress bars' counts.
-    row = learner_roadmap.row_parts(request, slug, item_slug)
+    row = page_cache.row_parts(request, slug, item_slug)
     if row is None:
         raise Http404("No such item")
     item = row.item
@@ -103,7 +104,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
 @require_POST
 def save_item_note(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     item = _active_item(slug, item_slug)
-    attach_progress([item], request.user)
+    roadmap_reads.attach_progress([item], request.user)
     form = NoteForm(request.POST, instance=item.my_progress, item=item)
     saved = False
     if form.is_valid():

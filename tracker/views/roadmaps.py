@@ -6,38 +6,20 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tracker import learner_roadmap, roadmap_layout
-from tracker.content_cache import (
-    content_cached,
-    has_pending_messages,
-    learner_page,
-    page_for_cache,
-    personalize,
-    profile_stamp,
-)
-from tracker.selectors.roadmaps import (
-    attach_progress,
-    followed_roadmaps,
-    item_for_page,
-    item_twins,
-    roadmap_for_page,
-    roadmaps_for_list,
-    with_done_counts,
-)
+from tracker import page_cache, roadmap_layout
+from tracker.selectors import roadmaps as roadmap_reads
 
-# The content version in the key invalidates cached pages, so the timeout only bounds memory.
-PAGE_CACHE_SECONDS = 24 * 60 * 60
-PAGE_TEMPLATE = "tracker/roadmap_detail.html"
+PAGE_TEMPLATE = page_cache.ROADMAP_PAGE
 
 
 @require_safe
 def roadmap_list(request: HttpRequest) -> HttpResponse:
-    roadmaps = roadmaps_for_list()
+    roadmaps = roadmap_reads.roadmaps_for_list()
     followed_ids: set[int] = set()
     if request.user.is_authenticated:
         # Done counts ride in the list's one query; follows cost one or two more.
-        roadmaps = with_done_counts(roadmaps, request.user)
-        followed_ids = {r.id for r in followed_roadmaps(request.user)}
+        roadmaps = roadmap_reads.with_done_counts(roadmaps, request.user)
+        followed_ids = {r.id for r in roadmap_reads.followed_roadmaps(request.user)}
     context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
     return render(request, "tracker/roadmap_list.html", context)
 
@@ -47,50 +29,27 @@ def _page_context(roadmap) -> dict:
         "title": roadmap.title,
         "roadmap": roadmap,
         "blocks": roadmap_layout.roadmap_blocks(roadmap),
-    }
-
-
-def _learner_body(request: HttpRequest, slug: str) -> dict | None:
-    skeleton = learner_roadmap.skeleton(request, slug, _page_context)
-    if skeleton is None:
-        return None
-    return {
-        "title": skeleton.roadmap.title,
-        "body": learner_roadmap.learner_body(request, skeleton),
+        "link_notes": page_cache.link_notes(),
     }
 
 
 def _learner_page(request: HttpRequest, slug: str) -> HttpResponse:
-    if has_pending_messages(request):
-        page = _learner_body(request, slug)
+    # The stamp comes before the page reads any data, so a change made meanwhile retires it.
+    lookup = page_cache.learner_roadmap(request, slug)
+
+    def build() -> HttpResponse:
+        page = page_cache.learner_body(request, slug, lookup, _page_context)
         if page is None:
             raise Http404("No such roadmap")
-        # Rendered by our templates (autoescaped) for this learner.
-        context = {"title": page["title"], "body": mark_safe(personalize(page["body"], request))}
-        return render(request, PAGE_TEMPLATE, context)
+        return page_cache.learner_response(
+            request, PAGE_TEMPLATE, page.title, page.body, page.shell
+        )
 
-    def build() -> str | None:
-        page = _learner_body(request, slug)
-        if page is None:
-            return None
-        context = {"title": page["title"], "body": mark_safe(page["body"])}
-        return page_for_cache(PAGE_TEMPLATE, context, request)
-
-    # The learner's whole page is rendered once per content version and learner version; a
-    # hit costs the cache one round trip and no query beyond the session's user.
-    html = learner_page(
-        f"roadmap-page:{slug}:u{request.user.pk}",
-        user_id=request.user.pk,
-        stamp=profile_stamp(request.user),
-        build=build,
-    )
-    if html is None:
-        raise Http404("No such roadmap")
-    return HttpResponse(personalize(html, request))
+    return page_cache.conditional_page(request, lookup.stamp, build)
 
 
 def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
-    roadmap = roadmap_for_page(slug)
+    roadmap = roadmap_reads.roadmap_for_page(slug)
     if roadmap is None:
         return None
     body = render_to_string(
@@ -99,9 +58,8 @@ def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
     # The body was rendered by our template (autoescaped) for an anonymous visitor.
     context = {"title": roadmap.title, "body": mark_safe(body)}
     return {
-        "title": roadmap.title,
-        "body": str(body),
-        "html": page_for_cache(PAGE_TEMPLATE, context, request),
+        "context": context,
+        "html": page_cache.page_for_cache(PAGE_TEMPLATE, context, request).encode(),
     }
 
 
@@ -109,24 +67,27 @@ def _anonymous_page(request: HttpRequest, slug: str) -> dict | None:
 def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated:
         return _learner_page(request, slug)
-
     # Anonymous visitors all see the same page, so it is rendered once per content version;
-    # a hit costs one cache round trip and no database query at all.
-    page = content_cached(f"roadmap-page:{slug}", lambda: _anonymous_page(request, slug))
+    # a hit costs one cache round trip and no query.
+    page = page_cache.content_cached(f"roadmap-page:{slug}", lambda: _anonymous_page(request, slug))
     if page is None:
         raise Http404("No such roadmap")
-    if has_pending_messages(request):
-        context = {"title": page["title"], "body": mark_safe(page["body"])}
-        return render(request, PAGE_TEMPLATE, context)
-    return HttpResponse(personalize(page["html"], request))
+    if page_cache.has_pending_messages(request):
+        return render(request, PAGE_TEMPLATE, page["context"])
+    return HttpResponse(page_cache.personalize(page["html"], request))
 
 
 @require_safe
 def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
-    item = item_for_page(slug, item_slug)
+    item = roadmap_reads.item_for_page(slug, item_slug)
     if item is None:
         raise Http404("No such item")
     if request.user.is_authenticated:
-        attach_progress([item], request.user)
-    context = {"item": item, "roadmap": item.roadmap, "twins": item_twins(item)}
+        roadmap_reads.attach_progress([item], request.user)
+    context = {
+        "item": item,
+        "roadmap": item.roadmap,
+        "twins": roadmap_reads.item_twins(item),
+        "link_notes": page_cache.link_notes(),
+    }
     return render(request, "tracker/item_detail.html", context)
