@@ -427,7 +427,7 @@ def test_a_page_with_a_message_is_never_answered_304(learner, items):
     response = browser.get(ROADMAP, headers={"If-None-Match": etag})
 
     assert response.status_code == 200
-    assert "nothing changed" in response.content.decode()
+    assert "Nothing changed." in response.content.decode()
     assert "ETag" not in response  # the copy with the message must not be revalidated
 
 
