@@ -62,7 +62,11 @@ class ProgressEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["learner", "at"])]
+        indexes = [
+            models.Index(fields=["learner", "at"]),
+            # The streak reads a learner's done events only, from the index alone.
+            models.Index(fields=["learner", "status", "at"], name="progress_event_status_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.item}: {self.previous_status} → {self.status}"
