@@ -5,19 +5,22 @@
 
 (Re)creates its own PostgreSQL database, postgres://postgres@127.0.0.1:5432/roadmap_bench_history
 (--database-url to change it; never point it at real data: the database is dropped). It
-migrates, imports content/*.yaml, gives one measured learner a year of history (about 300
+migrates, imports content/*.yaml, gives one measured learner a year of history (about 200
 status changes on two followed roadmaps) and fills the table with other learners' events up
 to --small rows (100 events per learner, so 100 learners). It times `load_dashboard` for the
-measured learner (median of --repeat after warm-up), its streak, chart and recent-activity
-parts, and the whole page through django.test.Client with the cache cleared before each
-request. Then it grows the table to --events rows with COPY (100,000 learners for 10M),
-rebuilds the indexes, runs VACUUM ANALYZE, times everything again and prints the ratios: the
-learner's dashboard should stay within 2x. 10M rows take a few minutes and about 2 GB of disk.
-Wall times on a busy machine mostly measure the wait for a CPU: the load average is printed.
+measured learner (median and fastest of --repeat after warm-up, and this process's CPU
+time), PostgreSQL's own execution time of its three history queries (EXPLAIN ANALYZE), its
+streak, chart and recent-activity parts, and the whole page through django.test.Client with
+the cache cleared before each request. Then it grows the table to --events rows with COPY
+(100,000 learners for 10M), rebuilds the indexes, runs VACUUM ANALYZE, times everything again
+and prints the ratios: the learner's dashboard should stay within 2x. 10M rows take a few
+minutes and about 2 GB of disk. Wall times on a busy machine mostly measure the wait for a
+CPU: the load average is printed.
 """
 
 import argparse
 import io
+import json
 import os
 import random
 import statistics
@@ -37,15 +40,36 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 STATUSES = ("in_progress", "done", "skipped", "not_started")
 
 
-def median_ms(function, repeat: int) -> float:
+def timed(function, repeat: int) -> tuple[float, float, float]:
+    """Median and fastest wall time and median CPU time of this process, in ms."""
     for _ in range(3):  # warm up: connection, PostgreSQL's caches, templates
         function()
-    timings = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), min(wall), statistics.median(cpu)
+
+
+def server_ms(statements: list[str], repeat: int) -> float:
+    """PostgreSQL's own execution time of the statements (EXPLAIN ANALYZE), medians summed:
+    what grows with the table, without Python or a busy CPU's queue in the figure."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            runs = []
+            for _ in range(repeat):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                (plan,) = cursor.fetchone()
+                runs.append(
+                    (json.loads(plan) if isinstance(plan, str) else plan)[0]["Execution Time"]
+                )
+            total += statistics.median(runs)
+    return total
 
 
 def seed_measured_learner(rng: random.Random):
@@ -186,10 +210,13 @@ def copy_events(conn, count, learner_ids, item_ids, scattered: dict[int, str], r
 
 
 def measure(learner, repeat: int) -> dict[str, float]:
+    """Milliseconds: the dashboard's data, its parts, and the whole page."""
     from zoneinfo import ZoneInfo
 
     from django.core.cache import cache
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from tracker.progress_math import streak_from_weeks, weekly_totals
     from tracker.selectors import progress
@@ -209,21 +236,29 @@ def measure(learner, repeat: int) -> dict[str, float]:
         cache.clear()
         assert client.get("/").status_code == 200
 
+    def dashboard():
+        return progress.load_dashboard(learner, roadmaps, now=NOW)
+
+    with CaptureQueriesContext(connection) as captured:
+        dashboard()
+    history = [q["sql"] for q in captured if 'FROM "tracker_progressevent"' in q["sql"]]
+    median, fastest, cpu = timed(dashboard, repeat)
     return {
-        "load_dashboard": median_ms(
-            lambda: progress.load_dashboard(learner, roadmaps, now=NOW), repeat
-        ),
-        "  streak (done weeks)": median_ms(
+        "load_dashboard, median": median,
+        "load_dashboard, fastest": fastest,
+        "load_dashboard, Django CPU": cpu,
+        f"  its {len(history)} history queries in PG": server_ms(history, repeat),
+        "  streak (done weeks)": timed(
             lambda: streak_from_weeks(progress._done_weeks(learner, tz), tz=tz, now=NOW), repeat
-        ),
-        "  chart (window + before)": median_ms(chart, repeat),
-        "  recent activity": median_ms(
+        )[0],
+        "  chart (window + before)": timed(chart, repeat)[0],
+        "  recent activity": timed(
             lambda: list(
                 learner.progress_events.select_related("item__roadmap").order_by("-at", "-id")[:8]
             ),
             repeat,
-        ),
-        "page / (cache cleared)": median_ms(page, repeat),
+        )[0],
+        "page / (cache cleared)": timed(page, repeat)[0],
     }
 
 
@@ -239,7 +274,7 @@ def table_size(url: str) -> str:
 def report(label: str, rows: int, size: str, timings: dict[str, float]) -> None:
     print(f"{label}: {rows:,} events in the table ({size} with indexes)")
     for name, value in timings.items():
-        print(f"  {name:<28} {value:8.1f} ms")
+        print(f"  {name:<34} {value:8.1f} ms")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
@@ -287,7 +322,7 @@ def main() -> None:
     report("large", args.events, table_size(url), large)
     print("ratio large / small (target: load_dashboard at most 2x):")
     for name in small:
-        print(f"  {name:<28} {large[name] / small[name]:8.2f}x")
+        print(f"  {name:<34} {large[name] / small[name]:8.2f}x")
 
 
 if __name__ == "__main__":

@@ -194,8 +194,11 @@ def test_the_dashboards_history_queries_use_the_learners_indexes(learner, crowde
         load_dashboard(learner, [crowded], now=NOW)
     # progress rows, done weeks, chart events, latest events
     assert _assert_history_read_by_index(captured) == 4
-    (streak_sql,) = [query["sql"] for query in captured if "DATE_TRUNC" in query["sql"]]
-    assert "progress_event_status_at" in {node.get("Index Name") for node in _plan(streak_sql)}
+    # The streak's weeks, the chart's events and the latest events: the learner's own index
+    events = [query["sql"] for query in captured if 'FROM "tracker_progressevent"' in query["sql"]]
+    assert len(events) == 3
+    for sql in events:
+        assert "progress_event_learner_at" in {node.get("Index Name") for node in _plan(sql)}
 
 
 @pytest.mark.needs_postgres
