@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""One learner's dashboard with 10,000 and then 10,000,000 ProgressEvent rows in the table.
+"""One learner's dashboard with 10,000 and with 10,000,000 ProgressEvent rows in the table.
 
-    .venv/bin/python bench/history.py [--events 10000000] [--small 10000] [--repeat 30]
+    .venv/bin/python bench/history.py [--events 10000000] [--small 10000] [--rounds 6] [--runs 5]
 
-(Re)creates its own PostgreSQL database, postgres://postgres@127.0.0.1:5432/roadmap_bench_history
-(--database-url to change it; never point it at real data: the database is dropped). It
-migrates, imports content/*.yaml, gives one measured learner a year of history (about 200
-status changes on two followed roadmaps) and fills the table with other learners' events up
-to --small rows (100 events per learner, so 100 learners). It times `load_dashboard` for the
-measured learner (median and fastest of --repeat after warm-up, and this process's CPU
-time), PostgreSQL's own execution time of its three history queries (EXPLAIN ANALYZE), its
+Builds two throwaway PostgreSQL databases, postgres://postgres@127.0.0.1:5432/roadmap_bench_history
+and the same name with _small (--database-url to change it; never point it at real data: it
+is dropped). The small one is migrated, gets content/*.yaml, one measured learner with a year
+of history (about 200 status changes on two followed roadmaps) and other learners' events up to
+--small rows (100 events per learner). The large one starts as a copy and grows to --events
+rows by COPY (100,000 learners for 10M; the measured learner's rows scattered through the
+load), then its indexes are rebuilt and it is vacuumed and analysed: a few minutes and about
+2 GB of disk for 10M.
+
+Then it times, alternating between the two databases round by round so that both see the
+same machine load: `load_dashboard` for the measured learner (wall and this process's CPU
+time), PostgreSQL's own execution time of its three history queries (EXPLAIN ANALYZE), the
 streak, chart and recent-activity parts, and the whole page through django.test.Client with
-the cache cleared before each request. Then it grows the table to --events rows with COPY
-(100,000 learners for 10M), rebuilds the indexes, runs VACUUM ANALYZE, times everything again
-and prints the ratios: the learner's dashboard should stay within 2x. 10M rows take a few
-minutes and about 2 GB of disk. Wall times on a busy machine mostly measure the wait for a
-CPU: the load average is printed.
+the cache cleared before each request. It prints the medians for both tables and their
+ratio; the target is load_dashboard within 2x. On a busy machine wall times mostly measure
+the wait for a CPU: the load average is printed.
 """
 
 import argparse
@@ -28,6 +31,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,36 +44,34 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 STATUSES = ("in_progress", "done", "skipped", "not_started")
 
 
-def timed(function, repeat: int) -> tuple[float, float, float]:
-    """Median and fastest wall time and median CPU time of this process, in ms."""
-    for _ in range(3):  # warm up: connection, PostgreSQL's caches, templates
-        function()
+def timed(function, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and this process's CPU time of each run, in ms, after one warm-up run."""
+    function()
     wall, cpu = [], []
-    for _ in range(repeat):
+    for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
         function()
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(wall), min(wall), statistics.median(cpu)
+    return wall, cpu
 
 
-def server_ms(statements: list[str], repeat: int) -> float:
-    """PostgreSQL's own execution time of the statements (EXPLAIN ANALYZE), medians summed:
+def server_ms(statements: list[str], runs: int) -> list[float]:
+    """PostgreSQL's own execution time of the statements together (EXPLAIN ANALYZE), per run:
     what grows with the table, without Python or a busy CPU's queue in the figure."""
     from django.db import connection
 
-    total = 0.0
+    totals = []
     with connection.cursor() as cursor:
-        for sql in statements:
-            runs = []
-            for _ in range(repeat):
+        for _ in range(runs):
+            total = 0.0
+            for sql in statements:
                 cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
                 (plan,) = cursor.fetchone()
-                runs.append(
-                    (json.loads(plan) if isinstance(plan, str) else plan)[0]["Execution Time"]
-                )
-            total += statistics.median(runs)
-    return total
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                total += plan[0]["Execution Time"]
+            totals.append(total)
+    return totals
 
 
 def seed_measured_learner(rng: random.Random):
@@ -209,8 +211,8 @@ def copy_events(conn, count, learner_ids, item_ids, scattered: dict[int, str], r
             copy.write("".join(lines))
 
 
-def measure(learner, repeat: int) -> dict[str, float]:
-    """Milliseconds: the dashboard's data, its parts, and the whole page."""
+def measure(learner, runs: int) -> dict[str, list[float]]:
+    """Milliseconds per run on the database in use: the dashboard's data, its parts, the page."""
     from zoneinfo import ZoneInfo
 
     from django.core.cache import cache
@@ -228,38 +230,49 @@ def measure(learner, repeat: int) -> dict[str, float]:
     client = Client()
     client.force_login(learner)
 
+    def dashboard():
+        return progress.load_dashboard(learner, roadmaps, now=NOW)
+
     def chart():
         before, events = progress._chart_events(learner, shown, tz=tz, now=NOW)
         return weekly_totals(events, tz=tz, now=NOW, before=before)
+
+    def recent():
+        return list(
+            learner.progress_events.select_related("item__roadmap").order_by("-at", "-id")[:8]
+        )
 
     def page():
         cache.clear()
         assert client.get("/").status_code == 200
 
-    def dashboard():
-        return progress.load_dashboard(learner, roadmaps, now=NOW)
-
     with CaptureQueriesContext(connection) as captured:
         dashboard()
     history = [q["sql"] for q in captured if 'FROM "tracker_progressevent"' in q["sql"]]
-    median, fastest, cpu = timed(dashboard, repeat)
+    wall, cpu = timed(dashboard, runs)
     return {
-        "load_dashboard, median": median,
-        "load_dashboard, fastest": fastest,
+        "load_dashboard": wall,
         "load_dashboard, Django CPU": cpu,
-        f"  its {len(history)} history queries in PG": server_ms(history, repeat),
+        f"  its {len(history)} history queries in PG": server_ms(history, runs),
         "  streak (done weeks)": timed(
-            lambda: streak_from_weeks(progress._done_weeks(learner, tz), tz=tz, now=NOW), repeat
+            lambda: streak_from_weeks(progress._done_weeks(learner, tz), tz=tz, now=NOW), runs
         )[0],
-        "  chart (window + before)": timed(chart, repeat)[0],
-        "  recent activity": timed(
-            lambda: list(
-                learner.progress_events.select_related("item__roadmap").order_by("-at", "-id")[:8]
-            ),
-            repeat,
-        )[0],
-        "page / (cache cleared)": timed(page, repeat)[0],
+        "  chart (window + before)": timed(chart, runs)[0],
+        "  recent activity": timed(recent, runs)[0],
+        "page / (cache cleared)": timed(page, runs)[0],
     }
+
+
+def copy_database(source: str, target: str) -> None:
+    """Drop `target` and create it as a copy of `source` (which must have no connections)."""
+    import psycopg
+
+    source_name = urlsplit(source).path.lstrip("/")
+    parts = urlsplit(target)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source_name}"')
 
 
 def table_size(url: str) -> str:
@@ -271,28 +284,31 @@ def table_size(url: str) -> str:
         ).fetchone()[0]
 
 
-def report(label: str, rows: int, size: str, timings: dict[str, float]) -> None:
-    print(f"{label}: {rows:,} events in the table ({size} with indexes)")
-    for name, value in timings.items():
-        print(f"  {name:<34} {value:8.1f} ms")
-    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+def use(name: str) -> None:
+    """Point Django's connection at another of the two databases (it reconnects lazily)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per round")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
 
-    url = args.database_url
-    recreate_database(url)
+    large_url = args.database_url
+    small_url = f"{large_url}_small"
+    recreate_database(small_url)
     # Production-like settings: DEBUG off (no query logging), the in-process cache.
     os.environ.pop("REDIS_URL", None)
     os.environ.update(
-        DATABASE_URL=url,
+        DATABASE_URL=small_url,
         DEBUG="0",
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
         ALLOWED_HOSTS="testserver",
@@ -311,18 +327,34 @@ def main() -> None:
     call_command("import_roadmap", verbosity=0, stdout=io.StringIO())
     learner, history = seed_measured_learner(rng)
     print(f"measured learner: {history} events on {len(learner.follows.all())} roadmaps")
-    grow(url, args.small, learner.pk, rng)
-    small = measure(learner, args.repeat)
-    report("small", args.small, table_size(url), small)
+    grow(small_url, args.small, learner.pk, rng)
+    connection.close()
+    # The large database starts as a copy of the small one: the same learner, ids and content.
+    copy_database(small_url, large_url)
+    seconds = grow(large_url, args.events, learner.pk, rng)
+    print(f"grew a copy to {args.events:,} events in {seconds:.0f} s (COPY, indexes, VACUUM)")
 
-    connection.close()  # the load runs on its own connection; start afresh after it
-    seconds = grow(url, args.events, learner.pk, rng)
-    print(f"grew the table to {args.events:,} events in {seconds:.0f} s (COPY, indexes, VACUUM)")
-    large = measure(learner, args.repeat)
-    report("large", args.events, table_size(url), large)
-    print("ratio large / small (target: load_dashboard at most 2x):")
-    for name in small:
-        print(f"  {name:<34} {large[name] / small[name]:8.2f}x")
+    # Rounds alternate between the databases, so that both see the same load on a busy
+    # machine: timed one after the other, a change of load shows up as a ratio.
+    names = {"small": small_url.rsplit("/", 1)[1], "large": large_url.rsplit("/", 1)[1]}
+    figures = {size: {} for size in names}
+    for _ in range(args.rounds):
+        for size, name in names.items():
+            use(name)
+            for key, values in measure(learner, args.runs).items():
+                figures[size].setdefault(key, []).extend(values)
+    rows = {"small": args.small, "large": args.events}
+    for size, url in (("small", small_url), ("large", large_url)):
+        print(f"{size}: {rows[size]:,} events in the table ({table_size(url)} with indexes)")
+    heading = f"medians of {args.rounds * args.runs} runs, ms"
+    print(f"{heading:<36}{'small':>8}{'large':>10}{'ratio':>9}")
+    for key in figures["small"]:
+        small, large = (statistics.median(figures[size][key]) for size in names)
+        print(f"  {key:<34}{small:8.1f}{large:10.1f}{large / small:8.2f}x")
+    small, large = (min(figures[size]["load_dashboard"]) for size in names)
+    print(f"  {'load_dashboard, fastest':<34}{small:8.1f}{large:10.1f}{large / small:8.2f}x")
+    print("target: load_dashboard within 2x of the small table")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
