@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.models import Status
@@ -11,6 +11,7 @@ from tracker.progress_math import (
     FINISHED,
     NextItem,
     chart,
+    chart_since,
     next_up,
     streak_weeks,
     week_start,
@@ -60,6 +61,22 @@ def test_the_last_week_shows_the_current_state(history, tz):
     assert points[-1].skipped == sum(1 for s in latest.values() if s == Status.SKIPPED)
     assert [p.week for p in points] == sorted(p.week for p in points)
     assert all(p.week.weekday() == 0 for p in points)
+
+
+@settings(max_examples=200)
+@given(history=events, tz=ZONES, max_weeks=st.integers(min_value=1, max_value=14))
+def test_the_chart_from_its_window_and_the_statuses_before_it_equals_the_full_replay(
+    history, tz, max_weeks
+):
+    since = chart_since(tz=tz, now=NOW, max_weeks=max_weeks)
+    before = {}
+    for item_id, status, at in sorted(history, key=lambda event: event[2]):
+        if at < since:
+            before[item_id] = status
+    recent = [event for event in history if event[2] >= since]
+    assert weekly_totals(recent, tz=tz, now=NOW, max_weeks=max_weeks, before=before) == (
+        weekly_totals(history, tz=tz, now=NOW, max_weeks=max_weeks)
+    )
 
 
 @given(history=events, tz=ZONES)

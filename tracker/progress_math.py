@@ -131,6 +131,13 @@ def streak_weeks(done_at: Iterable[datetime], *, tz: ZoneInfo, now: datetime) ->
     does not break the streak: counting then starts from last week.
     """
     weeks = {week_start(moment.astimezone(tz).date()) for moment in done_at}
+    return streak_from_weeks(weeks, tz=tz, now=now)
+
+
+def streak_from_weeks(weeks: Iterable[date], *, tz: ZoneInfo, now: datetime) -> int:
+    """`streak_weeks` from the Mondays of the weeks with something done (the database can
+    group the done events into weeks, so the dashboard reads one row per week)."""
+    weeks = set(weeks)
     week = week_start(now.astimezone(tz).date())
     if week not in weeks:
         week -= WEEK
@@ -152,30 +159,49 @@ class WeekPoint:
         return self.done + self.skipped
 
 
+def chart_since(*, tz: ZoneInfo, now: datetime, max_weeks: int = 12) -> datetime:
+    """When the earliest week `weekly_totals` can show begins: older events only matter
+    through the status each item had then."""
+    this_week = week_start(now.astimezone(tz).date())
+    return _week_begins(this_week - (max(max_weeks, 2) - 1) * WEEK, tz)
+
+
+def _week_begins(week: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(week, datetime.min.time(), tzinfo=tz)
+
+
 def weekly_totals(
     events: Iterable[tuple[int, str, datetime]],
     *,
     tz: ZoneInfo,
     now: datetime,
     max_weeks: int = 12,
+    before: dict[int, str] | None = None,
 ) -> list[WeekPoint]:
     """Items done and skipped at the end of each week, from the first active week to now.
 
     `events` are (item id, new status, time). Shows at most `max_weeks` weeks and at least
     two, so a chart always has a line. Undoing an item lowers the count again.
+
+    With `before` (each item's last status before `chart_since`, for the items changed
+    before it), `events` need only be those from `chart_since` on: the result is the same as
+    from the whole history, and a long history costs no more to chart than a short one.
     """
     ordered = sorted(events, key=lambda event: event[2])
     this_week = week_start(now.astimezone(tz).date())
-    first = week_start(ordered[0][2].astimezone(tz).date()) if ordered else this_week
+    if before:
+        first = week_start(chart_since(tz=tz, now=now, max_weeks=max_weeks).date())
+    else:
+        first = week_start(ordered[0][2].astimezone(tz).date()) if ordered else this_week
     start = max(first, this_week - (max_weeks - 1) * WEEK)
     start = min(start, this_week - WEEK)
 
-    status_by_item: dict[int, str] = {}
+    status_by_item: dict[int, str] = dict(before or {})
     points = []
     position = 0
     week = start
     while week <= this_week:
-        week_end = datetime.combine(week + WEEK, datetime.min.time(), tzinfo=tz)
+        week_end = _week_begins(week + WEEK, tz)
         while position < len(ordered) and ordered[position][2] < week_end:
             item_id, status, _ = ordered[position]
             status_by_item[item_id] = status
