@@ -19,7 +19,7 @@ from tracker.content_cache import (
 from tracker.models import Roadmap
 from tracker.selectors.plans import plan_status
 from tracker.selectors.progress import load_dashboard
-from tracker.selectors.roadmaps import followed_roadmaps
+from tracker.selectors.roadmaps import followed_roadmaps, roadmaps_for_list
 
 TEMPLATE = "tracker/dashboard.html"
 
@@ -33,6 +33,8 @@ def _dashboard_body(request: HttpRequest, now) -> str:
         "plan_status": plan_status(request.user, now=now),
         "csrf_token": CSRF_SENTINEL,
     }
+    if not roadmaps:  # nothing followed yet: the first-run choice, right here
+        context |= {"choose_roadmaps": list(roadmaps_for_list()), "choose_next": "/"}
     return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
 
