@@ -321,8 +321,8 @@ def test_my_roadmaps_lists_followed_in_order_with_progress_and_up_down_buttons(
     follow_roadmap(learner=learner, roadmap=llm)
     ProgressFactory(learner=learner, item=llm.items.first(), status=Status.DONE)
 
-    # session, user, follows (followed_roadmaps), roadmaps with counts, "explicit?" check
-    with django_assert_max_num_queries(5):
+    # session, user, follows (followed_roadmaps), roadmaps with counts
+    with django_assert_max_num_queries(4):
         response = learner_client.get(reverse("my_roadmaps"))
 
     html = response.content.decode()

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from tracker import planning
 from tracker.content_cache import bump_learner_version, bump_learner_version_on_commit
-from tracker.models import Progress, RoadmapFollow, User, WeekPlan
+from tracker.models import RoadmapFollow, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors.plans import (
     PlanInputs,
@@ -164,10 +164,10 @@ class RolloverResult:
 
 
 def _planning_learners():
-    """Active learners with something to plan: a followed roadmap or any progress."""
+    """Active learners with something to plan: a followed roadmap (there is no implicit one;
+    progress on a roadmap follows it)."""
     return User.objects.filter(is_active=True).filter(
         Exists(RoadmapFollow.objects.filter(learner=OuterRef("pk")))
-        | Exists(Progress.objects.filter(learner=OuterRef("pk")))
     )
 
 

@@ -92,7 +92,6 @@ def _list_context(learner) -> dict:
     return {
         "followed": followed,
         "others": [r for r in roadmaps.values() if r.id not in followed_ids],
-        "explicit": RoadmapFollow.objects.filter(learner=learner).exists(),
     }
 
 

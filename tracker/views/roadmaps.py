@@ -35,7 +35,8 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
     roadmaps = roadmaps_for_list()
     followed_ids: set[int] = set()
     if request.user.is_authenticated:
-        # Done counts ride in the list's one query; follows cost one or two more.
+        # Done counts ride in the list's one query, for every roadmap, followed or not;
+        # follows cost one more.
         roadmaps = with_done_counts(roadmaps, request.user)
         followed_ids = {r.id for r in followed_roadmaps(request.user)}
     context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
