@@ -39,7 +39,8 @@ def test_visitor_signs_up_and_is_signed_in(client):
         {"email": "dana@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("me")
+    # The first-run step comes first, then the settings page (weekly hours).
+    assert response["Location"] == f"{reverse('choose_roadmaps')}?next={reverse('me')}"
     user = User.objects.get(email="dana@example.com")
     assert user.check_password(NEW_PASSWORD)
     assert client.session[SESSION_KEY] == str(user.pk)

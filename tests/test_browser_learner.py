@@ -22,6 +22,10 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    # The first-run step: choose what to follow, then on to the settings.
+    page.wait_for_url("**/me/roadmaps/choose/?next=/me/")
+    page.get_by_label("LLM Roadmap").check()
+    page.get_by_role("button", name="Follow the roadmaps I ticked").click()
     page.wait_for_url("**/me/")
 
     page.goto("/roadmaps/llm/")

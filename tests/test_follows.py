@@ -4,9 +4,11 @@ Personas: `learner` (Alice) follows and orders roadmaps; `outsider` (Charlie) is
 learner whose follows must never be touched by Alice's requests, nor hers by his.
 """
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from tests.factories import (
@@ -17,9 +19,17 @@ from tests.factories import (
     UserFactory,
 )
 from tracker.models import Roadmap, RoadmapFollow, Status
-from tracker.selectors.plans import plan_view
+from tracker.selectors.plans import load_plan_inputs, plan_view
 from tracker.selectors.roadmaps import followed_roadmaps, item_twins, with_done_counts
-from tracker.services.follows import FollowError, follow_roadmap, move_follow, unfollow_roadmap
+from tracker.services.cohorts import join_cohort
+from tracker.services.follows import (
+    FollowError,
+    UnfollowNeedsConfirmation,
+    follow_roadmap,
+    move_follow,
+    unfollow_roadmap,
+)
+from tracker.services.progress import set_status
 
 
 @pytest.fixture
@@ -60,8 +70,8 @@ def positions(learner) -> list[int]:
 
 def test_following_a_second_roadmap_keeps_the_one_already_started(learner, roadmaps):
     llm, mlops, _ = roadmaps
-    ProgressFactory(learner=learner, item=llm.items.first())
-    assert slugs(learner) == ["llm"]  # implicit: the roadmap with progress
+    set_status(learner=learner, item=llm.items.first(), status=Status.IN_PROGRESS)
+    assert slugs(learner) == ["llm"]  # ticking followed it
 
     follow_roadmap(learner=learner, roadmap=mlops)
 
@@ -71,7 +81,7 @@ def test_following_a_second_roadmap_keeps_the_one_already_started(learner, roadm
 
 def test_a_new_learner_following_a_roadmap_follows_only_that_one(learner, roadmaps):
     _, mlops, _ = roadmaps
-    assert slugs(learner) == ["llm"]  # the default, never chosen
+    assert slugs(learner) == []  # nothing is followed for them
 
     follow_roadmap(learner=learner, roadmap=mlops)
 
@@ -96,7 +106,7 @@ def test_unfollowing_closes_the_gap_and_keeps_progress(learner, roadmaps):
         follow_roadmap(learner=learner, roadmap=roadmap)
     ProgressFactory(learner=learner, item=mlops.items.first())
 
-    unfollow_roadmap(learner=learner, roadmap=mlops)
+    unfollow_roadmap(learner=learner, roadmap=mlops, confirmed=True)
 
     assert slugs(learner) == ["llm", "ai-safety"]
     assert positions(learner) == [0, 1]
@@ -311,8 +321,8 @@ def test_my_roadmaps_lists_followed_in_order_with_progress_and_up_down_buttons(
     follow_roadmap(learner=learner, roadmap=llm)
     ProgressFactory(learner=learner, item=llm.items.first(), status=Status.DONE)
 
-    # session, user, follows (followed_roadmaps), roadmaps with counts, "explicit?" check
-    with django_assert_max_num_queries(5):
+    # session, user, follows (followed_roadmaps), roadmaps with counts
+    with django_assert_max_num_queries(4):
         response = learner_client.get(reverse("my_roadmaps"))
 
     html = response.content.decode()
@@ -417,3 +427,180 @@ def test_a_signed_in_roadmap_page_leads_to_following_it_for_the_plan(client, db)
 
     assert f'href="{reverse("my_roadmaps")}"' in page
     assert "Your study plan covers the roadmaps you follow: " in page
+
+
+# ---- issue 13: follows are explicit and durable -----------------------------------------------
+
+
+def plan_slugs(learner) -> list[str]:
+    return [roadmap.slug for roadmap in load_plan_inputs(learner).roadmaps]
+
+
+def status_url(item) -> str:
+    return reverse("set_item_status", args=[item.roadmap.slug, item.slug])
+
+
+def test_the_default_follow_never_vanishes_when_a_second_roadmap_is_followed(
+    learner, learner_client, roadmaps
+):
+    _, mlops, _ = roadmaps
+    # What the learner is shown as followed before is what they chose: nothing by default.
+    shown = learner_client.get(reverse("roadmap_list")).content.decode()
+    before = slugs(learner)
+    assert "✓ Following" not in shown
+
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    assert set(before) <= set(slugs(learner))
+
+
+def test_items_ticked_on_the_first_roadmap_count_on_the_dashboard_after_following_a_second(
+    learner, learner_client, roadmaps
+):
+    llm, _, _ = roadmaps
+    learner_client.post(reverse("roadmap_follow", args=["mlops"]))
+    for item in llm.items.all():
+        learner_client.post(status_url(item), {"status": "done"})
+
+    html = learner_client.get("/").content.decode()
+
+    assert "2 done · 4 in all" in html
+    assert slugs(learner) == ["mlops", "llm"]
+
+
+def test_the_plan_keeps_the_first_roadmap_when_a_second_is_followed(learner, roadmaps):
+    llm, mlops, safety = roadmaps
+    before = plan_slugs(learner)
+
+    follow_roadmap(learner=learner, roadmap=mlops)
+
+    assert plan_slugs(learner)[: len(before)] == before
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=safety)
+    assert plan_slugs(learner) == ["mlops", "llm", "ai-safety"]
+
+
+def test_ticking_an_item_of_an_unfollowed_roadmap_follows_it_and_says_so_without_js(
+    learner, learner_client, roadmaps
+):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+
+    response = learner_client.post(status_url(mlops.items.first()), {"status": "done"}, follow=True)
+
+    assert slugs(learner) == ["llm", "mlops"]  # appended at the end of the order
+    assert "You now follow “MLOPS”" in response.content.decode()
+
+
+def test_ticking_an_item_of_an_unfollowed_roadmap_follows_it_and_says_so_with_htmx(
+    learner, learner_client, roadmaps
+):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    item = mlops.items.first()
+
+    html = learner_client.post(
+        status_url(item), {"status": "in_progress"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert slugs(learner) == ["llm", "mlops"]
+    notice = re.search(r'<div[^>]*hx-swap-oob="afterbegin:#main"[^>]*>(.*?)</div>', html, re.S)
+    assert notice and 'role="status"' in notice.group(1) and "You now follow “MLOPS”" in html
+    # A second tick on a followed roadmap says nothing more.
+    again = learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+    assert "You now follow" not in again.content.decode()
+
+
+def test_setting_an_item_back_to_not_started_follows_nothing(learner, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+
+    set_status(learner=learner, item=mlops.items.first(), status=Status.NOT_STARTED)
+
+    assert slugs(learner) == ["llm"]
+
+
+def test_unfollowing_a_roadmap_with_progress_asks_first_and_keeps_progress(
+    learner, learner_client, roadmaps
+):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+    set_status(learner=learner, item=mlops.items.first(), status=Status.DONE)
+    url = reverse("roadmap_unfollow", args=["mlops"])
+
+    # The plain POST (the old button) no longer unfollows: it sends to the question.
+    asked = learner_client.post(url, {"next": "/roadmaps/"})
+    assert asked.status_code == 302 and asked.url.startswith(url)
+    assert slugs(learner) == ["llm", "mlops"]
+    question = learner_client.get(asked.url).content.decode()
+    assert "You have 1 item done on MLOPS" in question
+    assert "your progress is kept and comes back if you follow it again" in question
+    assert 'name="confirm" value="1"' in question and 'method="post"' in question
+
+    done = learner_client.post(url, {"confirm": "1", "next": "/roadmaps/"})
+
+    assert done.status_code == 302 and done.url == "/roadmaps/"
+    assert slugs(learner) == ["llm"]
+    assert learner.progress.filter(item__roadmap=mlops, status=Status.DONE).count() == 1
+    follow_roadmap(learner=learner, roadmap=mlops)
+    assert "1 of 2 done (50%)" in learner_client.get(reverse("my_roadmaps")).content.decode()
+
+
+def test_unfollowing_with_progress_asks_first_with_htmx_too(learner, learner_client, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+    set_status(learner=learner, item=mlops.items.first(), status=Status.IN_PROGRESS)
+    url = reverse("roadmap_unfollow", args=["mlops"])
+
+    response = learner_client.post(url, {"place": "list"}, HTTP_HX_REQUEST="true")
+
+    assert response["HX-Redirect"].startswith(url)
+    assert slugs(learner) == ["llm", "mlops"]
+    with pytest.raises(UnfollowNeedsConfirmation):
+        unfollow_roadmap(learner=learner, roadmap=mlops)
+
+
+def test_roadmaps_page_shows_progress_on_roadmaps_not_followed(learner, learner_client, roadmaps):
+    llm, mlops, _ = roadmaps
+    follow_roadmap(learner=learner, roadmap=llm)
+    follow_roadmap(learner=learner, roadmap=mlops)
+    set_status(learner=learner, item=mlops.items.first(), status=Status.DONE)
+    unfollow_roadmap(learner=learner, roadmap=mlops, confirmed=True)
+
+    html = learner_client.get(reverse("roadmap_list")).content.decode()
+
+    card = html[html.index(">MLOPS<") : html.index(">AI-SAFETY<")]
+    assert "1 of 2 done (50%)" in card and "Unfollow" not in follow_block(html, "mlops")
+
+
+def test_joining_a_cohort_follows_its_roadmap(outsider, cohort, roadmaps):
+    follow_roadmap(learner=outsider, roadmap=roadmaps[0])
+
+    join_cohort(learner=outsider, code=cohort.invite_code)
+
+    assert slugs(outsider) == ["llm", cohort.roadmap.slug]
+    join_cohort(learner=outsider, code=cohort.invite_code)  # joining again changes nothing
+    assert RoadmapFollow.objects.filter(learner=outsider).count() == 2
+
+
+def _explicit_follows_migration():
+    return importlib.import_module("tracker.migrations.0014_explicit_follows")
+
+
+def test_the_data_migration_follows_the_roadmaps_learners_have_progress_in(
+    learner, outsider, mentor, roadmaps
+):
+    llm, mlops, safety = roadmaps
+    ProgressFactory(learner=learner, item=safety.items.first(), status=Status.DONE)
+    ProgressFactory(learner=learner, item=llm.items.first(), status=Status.IN_PROGRESS)
+    follow_roadmap(learner=mentor, roadmap=mlops)  # already chose: left alone
+    ProgressFactory(learner=mentor, item=llm.items.first(), status=Status.DONE)
+
+    _explicit_follows_migration().create_explicit_follows(django_apps, None)
+
+    assert slugs(learner) == ["llm", "ai-safety"]  # the order /roadmaps/ lists them in
+    assert positions(learner) == [0, 1]
+    assert slugs(outsider) == []  # no progress: no follow, the first-run step asks
+    assert slugs(mentor) == ["mlops"]

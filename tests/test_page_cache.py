@@ -137,6 +137,8 @@ def test_a_follow_deleted_in_the_admin_leaves_the_dashboard(
 ):
     other = RoadmapFactory(slug="mlops", title="MLOps Roadmap")
     SectionFactory(roadmap=other)
+    # With nothing followed the dashboard offers every roadmap to follow, MLOps included.
+    follow_roadmap(learner=learner, roadmap=items[0].roadmap)
     follow_roadmap(learner=learner, roadmap=other)
     assert "MLOps Roadmap" in alice.get(DASHBOARD).content.decode()
     follow = RoadmapFollow.objects.get(learner=learner, roadmap=other)
@@ -380,6 +382,8 @@ def test_follows_deleted_in_bulk_in_the_admin_leave_the_dashboard(
 ):
     other = RoadmapFactory(slug="mlops", title="MLOps Roadmap")
     SectionFactory(roadmap=other)
+    # With nothing followed the dashboard offers every roadmap to follow, MLOps included.
+    follow_roadmap(learner=learner, roadmap=items[0].roadmap)
     follow_roadmap(learner=learner, roadmap=other)
     assert "MLOps Roadmap" in alice.get(DASHBOARD).content.decode()
     follow = RoadmapFollow.objects.get(learner=learner, roadmap=other)

@@ -300,9 +300,11 @@ def test_a_chunk_saves_the_same_snapshots_as_saving_each_learner_alone(roadmap_i
     busy = follower(roadmap, weekly_hours=5, time_zone="Europe/London")
     ProgressFactory(learner=busy, item=items[0], status=Status.DONE)
     ProgressFactory(learner=busy, item=items[1], status=Status.IN_PROGRESS)
-    unfollowing = UserFactory()  # no follows: plans the roadmap they have progress in
-    ProgressFactory(learner=unfollowing, item=other_items[0], status=Status.SKIPPED)
-    learners = [plain, both, busy, unfollowing]
+    # Progress on a roadmap they never chose: ticking followed it (or 0014 did, for older rows).
+    ticked_only = UserFactory()
+    ProgressFactory(learner=ticked_only, item=other_items[0], status=Status.SKIPPED)
+    RoadmapFollow.objects.create(learner=ticked_only, roadmap=other.roadmap)
+    learners = [plain, both, busy, ticked_only]
 
     result = plans.plan_chunk(chunk=chunk_of(learners, "UTC", "Europe/London"), now=MONDAY)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
 from tracker.models import Item, Progress, ProgressEvent, Section, Status
+from tracker.services.follows import follow_roadmap
 from tracker.services.progress import save_note, set_status
 
 pytestmark = pytest.mark.django_db
@@ -107,13 +108,13 @@ def test_an_unknown_status_is_refused_and_nothing_is_written(learner, item):
 def test_a_status_change_costs_five_queries_and_the_first_click_seven(
     learner, item, django_assert_num_queries
 ):
-    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
-    # savepoint, select for update, update, insert event, release
-    with django_assert_num_queries(5):
+    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)  # follows its roadmap
+    # savepoint, select for update, is the roadmap followed, update, insert event, release
+    with django_assert_num_queries(6):
         set_status(learner=learner, item=item, status=Status.DONE)
     other = ItemFactory(section=item.section)
     # no row yet: the lock finds nothing, so insert-if-missing and lock again
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         set_status(learner=learner, item=other, status=Status.DONE)
 
 
@@ -470,14 +471,15 @@ def test_htmx_status_change_request_has_a_small_fixed_cost(
     learner_client, learner, item, django_assert_max_num_queries
 ):
     ItemFactory.create_batch(5, section=item.section)
+    follow_roadmap(learner=learner, roadmap=item.roadmap)
     # A cold cache: session, user; the item's row parts (item, resources, prerequisites, the
-    # link notes); set_status (7 with its savepoints on a first click); the sections' layout;
-    # the statuses.
-    with django_assert_max_num_queries(14):
+    # link notes); set_status (8 with its savepoints and the follow check on a first click);
+    # the sections' layout; the statuses.
+    with django_assert_max_num_queries(15):
         learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
     # Then the row and the layout come from the cache: session (django_session), user,
-    # set_status (5 on an existing row), the learner's statuses for the bars.
-    with django_assert_max_num_queries(8):
+    # set_status (6 on an existing row), the learner's statuses for the bars.
+    with django_assert_max_num_queries(9):
         learner_client.post(status_url(item), {"status": "skipped"}, HTTP_HX_REQUEST="true")
 
 

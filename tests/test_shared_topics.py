@@ -33,6 +33,7 @@ from tracker.models import (
 from tracker.selectors.cohorts import cohort_items
 from tracker.selectors.plans import load_plan_inputs, plan_items
 from tracker.selectors.progress import load_dashboard
+from tracker.services.follows import follow_roadmap
 from tracker.services.progress import save_note, set_status
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -147,9 +148,10 @@ def test_a_status_change_on_a_twin_is_one_event_and_a_bounded_number_of_queries(
     learner, llm_and_data_science, django_assert_num_queries
 ):
     llm_python = item("llm", "python")
-    # savepoint, twins, insert the missing rows, lock all rows in item order, update, update
-    # twins, event, release
-    with django_assert_num_queries(8):
+    follow_roadmap(learner=learner, roadmap=llm_python.roadmap)
+    # savepoint, twins, insert the missing rows, lock all rows in item order, is the roadmap
+    # followed, update, update twins, event, release
+    with django_assert_num_queries(9):
         set_status(learner=learner, item=llm_python, status=Status.IN_PROGRESS)
 
     statuses = Progress.objects.filter(learner=learner, item__topic="python")
@@ -423,7 +425,9 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
 ):
     section = SectionFactory(roadmap=RoadmapFactory(slug="solo"))
     lonely = ItemFactory(section=section)
+    follow_roadmap(learner=learner, roadmap=section.roadmap)
 
-    # savepoint, lock (no row yet), insert, lock again, update, event, release: as before topics
-    with django_assert_num_queries(7):
+    # savepoint, lock (no row yet), insert, lock again, is the roadmap followed, update, event,
+    # release: as before topics
+    with django_assert_num_queries(8):
         set_status(learner=learner, item=lonely, status=Status.DONE)

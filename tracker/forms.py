@@ -297,3 +297,17 @@ class JoinCohortForm(forms.Form):
 
 class ShareNotesForm(forms.Form):
     share_notes = forms.BooleanField(label="Share my notes with my mentors", required=False)
+
+
+class ChooseRoadmapsForm(forms.Form):
+    """The first-run step: the active roadmaps to follow, at least one."""
+
+    roadmaps = forms.ModelMultipleChoiceField(
+        queryset=Roadmap.objects.active(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one roadmap, or decide later.",
+            "invalid_choice": "“%(value)s” is not a roadmap you can follow. Nothing changed.",
+        },
+    )

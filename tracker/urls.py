@@ -16,6 +16,7 @@ urlpatterns = [
     path("roadmaps/<slug:slug>/follow/", follows.follow, name="roadmap_follow"),
     path("roadmaps/<slug:slug>/unfollow/", follows.unfollow, name="roadmap_unfollow"),
     path("me/roadmaps/", follows.my_roadmaps, name="my_roadmaps"),
+    path("me/roadmaps/choose/", follows.choose_roadmaps, name="choose_roadmaps"),
     path("me/roadmaps/<slug:slug>/move/", follows.move, name="follow_move"),
     path("roadmaps/<slug:slug>/<slug:item_slug>/", roadmaps.item_detail, name="item_detail"),
     # accounts and /me/

@@ -166,7 +166,7 @@ class PlanInputs:
 def load_plan_inputs(learner: User) -> PlanInputs:
     """What a plan is made from: followed roadmaps' items in their order.
 
-    Queries: follows (+1 fallback), items, prerequisite links, the learner's progress."""
+    Queries: follows, items, prerequisite links, the learner's progress."""
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
@@ -207,8 +207,7 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     prerequisite links.
     """
     ids = [learner.pk for learner in learners]
-    # Default ordering, as followed_roadmaps' fallback uses; a small table.
-    active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}
+    active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}  # a small table
     chosen = defaultdict(list)
     for learner_id, roadmap_id in (
         RoadmapFollow.objects.filter(learner_id__in=ids, roadmap_id__in=active)
@@ -221,14 +220,9 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
         Progress.objects.filter(learner_id__in=ids)
         # Planning needs the status only; parsing every row's dates would double the cost.
         .only("learner_id", "item_id", "status")
-        .annotate(item_hours=F("item__effort_hours"), item_roadmap_id=F("item__roadmap_id"))
+        .annotate(item_hours=F("item__effort_hours"))
     ):
         progress[row.learner_id][row.item_id] = row
-    for learner_id in ids:
-        if not chosen[learner_id] and active:
-            # As followed_roadmaps: the roadmaps with progress, else the first roadmap.
-            started = {row.item_roadmap_id for row in progress[learner_id].values()}
-            chosen[learner_id] = [pk for pk in active if pk in started] or [next(iter(active))]
     roadmap_items, prerequisites = _active_items_of(
         {pk for picked in chosen.values() for pk in picked}
     )

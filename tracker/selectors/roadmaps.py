@@ -122,23 +122,17 @@ def attach_progress(items: Iterable[Item], learner) -> None:
 
 
 def followed_roadmaps(learner) -> list[Roadmap]:
-    """The roadmaps a learner works on, in their chosen order.
+    """The roadmaps a learner chose to follow, in their chosen order; none until they choose.
 
-    Learners who never chose explicitly follow the roadmaps they have progress in, or else
-    the first roadmap, so a new learner's plan and dashboard are never empty.
+    There is no implicit default: a default that vanished once the learner followed another
+    roadmap took their ticks off the dashboard and switched their plan without a word.
     """
-    follows = list(
+    follows = (
         RoadmapFollow.objects.filter(learner=learner, roadmap__archived_at__isnull=True)
         .select_related("roadmap")
         .order_by("position", "created_at")
     )
-    if follows:
-        return [follow.roadmap for follow in follows]
-    started = Roadmap.objects.active().filter(
-        id__in=Progress.objects.for_learner(learner).values("item__roadmap_id")
-    )
-    roadmaps = list(started) or list(Roadmap.objects.active()[:1])
-    return roadmaps
+    return [follow.roadmap for follow in follows]
 
 
 def with_done_counts(roadmaps: QuerySet[Roadmap], learner) -> QuerySet[Roadmap]:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from tracker.models import Cohort, Membership, Roadmap, User
 from tracker.models.cohorts import new_invite_code
+from tracker.services.follows import follow_roadmap
 
 
 class CohortError(Exception):
@@ -56,8 +57,10 @@ def regenerate_invite_code(*, cohort: Cohort) -> str:
     return cohort.invite_code
 
 
+@transaction.atomic
 def join_cohort(*, learner: User, code: str, share_notes: bool = False) -> Membership:
-    """Add `learner` to the cohort whose invite code is `code`.
+    """Add `learner` to the cohort whose invite code is `code`, and follow its roadmap (the
+    last in their order), so the cohort's work is on their dashboard and in their plan.
 
     Joining twice is harmless: the existing membership comes back unchanged.
     """
@@ -78,6 +81,7 @@ def join_cohort(*, learner: User, code: str, share_notes: bool = False) -> Membe
             )
     except IntegrityError:
         membership = Membership.objects.get(cohort=cohort, learner=learner)
+    follow_roadmap(learner=learner, roadmap=cohort.roadmap)
     return membership
 
 

@@ -1,20 +1,27 @@
 """Which roadmaps a learner follows, and in what order (the study plan's order).
 
-A learner who never chose follows implicitly (see `selectors.roadmaps.followed_roadmaps`): the
-roadmaps they have progress in, else the first roadmap. The first explicit change turns that
-implicit list into rows, so following a second roadmap never silently drops the first one.
-Positions are always 0..n-1 in order.
+Follows are only ever explicit rows: chosen in the first-run step or on /roadmaps/, added by
+ticking an item of a roadmap not followed yet, or by joining a cohort. Positions are always
+0..n-1 in order.
 """
 
 from django.db import transaction
 
 from tracker import page_cache
-from tracker.models import Progress, Roadmap, RoadmapFollow, User
-from tracker.selectors.roadmaps import followed_roadmaps
+from tracker.models import Progress, Roadmap, RoadmapFollow, Status, User
 
 
 class FollowError(Exception):
     """A follow change that cannot be made; the message is for the learner."""
+
+
+class UnfollowNeedsConfirmation(FollowError):
+    """Unfollowing a roadmap with progress needs the learner to confirm it first."""
+
+    def __init__(self, roadmap: Roadmap, done: int) -> None:
+        super().__init__(f"You have progress on “{roadmap.title}”; confirm to unfollow it.")
+        self.roadmap = roadmap
+        self.done = done
 
 
 def _lock_learner(learner: User) -> None:
@@ -35,25 +42,16 @@ def _follows(learner: User) -> list[RoadmapFollow]:
     )
 
 
-def _make_explicit(learner: User, *, include_default: bool) -> list[RoadmapFollow]:
-    """The learner's follows, created from the implicit list if they have none yet.
-
-    `include_default` also turns the "first roadmap" fallback into a row; following a roadmap
-    does not, since a new learner never chose that one.
-    """
-    follows = _follows(learner)
-    if follows:
-        return follows
-    if include_default:
-        roadmaps = followed_roadmaps(learner)
-    else:
-        started = Progress.objects.for_learner(learner).values("item__roadmap_id")
-        roadmaps = list(Roadmap.objects.active().filter(id__in=started))
-    RoadmapFollow.objects.bulk_create(
-        RoadmapFollow(learner=learner, roadmap=roadmap, position=index)
-        for index, roadmap in enumerate(roadmaps)
+def progress_on(*, learner: User, roadmap: Roadmap) -> tuple[int, int]:
+    """How many of the roadmap's active items the learner has started or finished, and how
+    many of those are done: what unfollowing asks about (and keeps)."""
+    statuses = list(
+        Progress.objects.for_learner(learner)
+        .filter(item__roadmap=roadmap, item__archived_at__isnull=True)
+        .exclude(status=Status.NOT_STARTED)
+        .values_list("status", flat=True)
     )
-    return _follows(learner)
+    return len(statuses), statuses.count(Status.DONE)
 
 
 def _save_order(follows: list[RoadmapFollow]) -> None:
@@ -69,7 +67,7 @@ def _save_order(follows: list[RoadmapFollow]) -> None:
 def follow_roadmap(*, learner: User, roadmap: Roadmap) -> RoadmapFollow:
     """Follow a roadmap, last in the learner's order. Following it again changes nothing."""
     _lock_learner(learner)
-    follows = _make_explicit(learner, include_default=False)
+    follows = _follows(learner)
     for follow in follows:
         if follow.roadmap_id == roadmap.id:
             return follow
@@ -79,12 +77,34 @@ def follow_roadmap(*, learner: User, roadmap: Roadmap) -> RoadmapFollow:
 
 
 @transaction.atomic
-def unfollow_roadmap(*, learner: User, roadmap: Roadmap) -> None:
-    """Stop following a roadmap; its progress is kept. The last followed one can't go: the
-    plan and dashboard would fall back to it anyway, so the learner follows another first.
-    Raises RoadmapFollow.DoesNotExist when the learner does not follow it."""
+def follow_roadmaps(*, learner: User, roadmaps: list[Roadmap]) -> list[RoadmapFollow]:
+    """Follow each roadmap in turn (the first-run step); those already followed stay put."""
+    return [follow_roadmap(learner=learner, roadmap=roadmap) for roadmap in roadmaps]
+
+
+def follow_if_new(*, learner: User, roadmap: Roadmap) -> bool:
+    """Follow the roadmap unless the learner already does; True when it is a new follow.
+
+    Ticking an item calls this, so working on a roadmap always puts it on the dashboard and
+    in the plan. One query when it is followed already.
+    """
+    followed = RoadmapFollow.objects.filter(learner=learner, roadmap=roadmap)
+    if followed.exists():
+        return False
+    follow_roadmap(learner=learner, roadmap=roadmap)
+    return True
+
+
+@transaction.atomic
+def unfollow_roadmap(*, learner: User, roadmap: Roadmap, confirmed: bool = False) -> None:
+    """Stop following a roadmap; its progress is kept and shows again on a re-follow.
+
+    A roadmap with progress goes only when `confirmed` (else UnfollowNeedsConfirmation), so
+    no stray click hides work. The last followed one can't go: the learner follows another
+    first. Raises RoadmapFollow.DoesNotExist when the learner does not follow it.
+    """
     _lock_learner(learner)
-    follows = _make_explicit(learner, include_default=True)
+    follows = _follows(learner)
     target = next((f for f in follows if f.roadmap_id == roadmap.id), None)
     if target is None:
         raise RoadmapFollow.DoesNotExist(f"{learner} does not follow {roadmap}")
@@ -93,6 +113,9 @@ def unfollow_roadmap(*, learner: User, roadmap: Roadmap) -> None:
         raise FollowError(
             f"“{roadmap.title}” is the only roadmap you follow; follow another one first."
         )
+    started, done = progress_on(learner=learner, roadmap=roadmap)
+    if started and not confirmed:
+        raise UnfollowNeedsConfirmation(roadmap, done)
     target.delete()
     _save_order(remaining)
 
@@ -105,7 +128,7 @@ def move_follow(*, learner: User, roadmap: Roadmap, direction: str) -> list[Road
     if direction not in ("up", "down"):
         raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
     _lock_learner(learner)
-    follows = _make_explicit(learner, include_default=True)
+    follows = _follows(learner)
     index = next((i for i, f in enumerate(follows) if f.roadmap_id == roadmap.id), None)
     if index is None:
         raise RoadmapFollow.DoesNotExist(f"{learner} does not follow {roadmap}")

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tracker import page_cache, planning
-from tracker.models import Progress, RoadmapFollow, User, WeekPlan
+from tracker.models import RoadmapFollow, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors.plans import (
     PlanInputs,
@@ -160,10 +160,10 @@ class RolloverResult:
 
 
 def _planning_learners():
-    """Active learners with something to plan: a followed roadmap or any progress."""
+    """Active learners with something to plan: a followed roadmap (there is no implicit one;
+    progress on a roadmap follows it)."""
     return User.objects.filter(is_active=True).filter(
         Exists(RoadmapFollow.objects.filter(learner=OuterRef("pk")))
-        | Exists(Progress.objects.filter(learner=OuterRef("pk")))
     )
 
 

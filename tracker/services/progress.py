@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tracker import page_cache
 from tracker.models import Item, Progress, ProgressEvent, Status, User
+from tracker.services.follows import follow_if_new
 
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -64,10 +65,18 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     click (insert, lock again); an item with a topic costs six (twins, insert, lock, update,
     update twins, event). A repeated click with the same status records no event; a changed
     skip reason alone is saved without one. The event is recorded once, on the clicked item.
+
+    Any status but "not started" follows the item's roadmap if the learner does not yet (one
+    query to check); `progress.started_following` says whether it did, for the view to say so.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
     progress, twins = _locked_rows(learner=learner, item=item)
+    # Work on a roadmap always counts: on the dashboard and in the plan, which show followed
+    # roadmaps only.
+    progress.started_following = status != Status.NOT_STARTED and follow_if_new(
+        learner=learner, roadmap=item.roadmap
+    )
     previous = progress.status
     if all(row.status == status and row.skip_reason == skip_reason for row in [progress, *twins]):
         return progress

@@ -51,13 +51,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if next_url:  # e.g. a cohort invite: that page has no weekly hours "below"
+        if next_url:  # e.g. a cohort invite, whose roadmap is followed on joining
             messages.success(request, "Welcome! Your account is ready.")
-        else:
-            messages.success(
-                request, "Welcome! Your account is ready. Set your weekly hours below."
-            )
-        return redirect(next_url or "me")
+            return redirect(next_url)
+        messages.success(request, "Welcome! Your account is ready. First, choose what to follow.")
+        # The first-run step; then the settings page for the weekly hours.
+        return redirect(f"{reverse('choose_roadmaps')}?next={reverse('me')}")
     if form.has_error("email", "duplicate_email"):
         signin.sign_up_email_taken(email=request.POST["email"], ip=signin.client_ip(request))
     return render(request, "registration/signup.html", {"form": form, "next": next_url})

@@ -10,7 +10,7 @@ from tracker import page_cache, progress_math
 from tracker.models import Roadmap
 from tracker.selectors import progress as progress_reads
 from tracker.selectors.plans import plan_status
-from tracker.selectors.roadmaps import followed_roadmaps
+from tracker.selectors.roadmaps import followed_roadmaps, roadmaps_for_list
 
 TEMPLATE = "tracker/dashboard.html"
 
@@ -31,6 +31,8 @@ def _dashboard_body(request: HttpRequest, now) -> str:
         "plan_status": plan_status(request.user, now=now),
         "csrf_token": page_cache.CSRF_SENTINEL,
     }
+    if not roadmaps:  # nothing followed yet: the first-run choice, right here
+        context |= {"choose_roadmaps": list(roadmaps_for_list()), "choose_next": "/"}
     return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
 
 

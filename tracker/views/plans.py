@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from tracker import ical
 from tracker.models import User
 from tracker.selectors.plans import calendar_weeks, plan_view
+from tracker.selectors.roadmaps import roadmaps_for_list
 from tracker.services import plans
 
 
@@ -24,7 +25,10 @@ def plan(request: HttpRequest) -> HttpResponse:
     template = "tracker/plan.html"
     if request.htmx and request.GET.get("part") == "this-week-progress":
         template += "#this-week-progress"
-    return render(request, template, {"plan": view, "plan_status": view.status})
+    context = {"plan": view, "plan_status": view.status}
+    if not view.has_roadmaps:  # nothing followed yet: the first-run choice, right here
+        context |= {"choose_roadmaps": list(roadmaps_for_list()), "choose_next": request.path}
+    return render(request, template, context)
 
 
 @login_required

@@ -92,10 +92,23 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
         skip_reason=form.cleaned_data["skip_reason"],
     )
     place = request.POST.get("place", "")
+    followed = item.my_progress.started_following
     if request.htmx:
-        return HttpResponse(_status_fragment(request, row, place))
+        html = _status_fragment(request, row, place)
+        if followed:
+            notice = {"roadmap": item.roadmap}
+            html += render_to_string(
+                "tracker/partials/_follow_notice.html", notice, request=request
+            )
+        return HttpResponse(html)
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
+    if followed:
+        messages.success(
+            request,
+            f"You now follow “{item.roadmap.title}”: its items count on your dashboard and "
+            "join your study plan.",
+        )
     anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
     return redirect(_next_url(request, item, anchor))
 

@@ -17,7 +17,8 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
     roadmaps = roadmap_reads.roadmaps_for_list()
     followed_ids: set[int] = set()
     if request.user.is_authenticated:
-        # Done counts ride in the list's one query; follows cost one or two more.
+        # Done counts ride in the list's one query, for every roadmap, followed or not;
+        # follows cost one more.
         roadmaps = roadmap_reads.with_done_counts(roadmaps, request.user)
         followed_ids = {r.id for r in roadmap_reads.followed_roadmaps(request.user)}
     context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
