@@ -22,9 +22,8 @@ def _dashboard(request: HttpRequest, now) -> dict:
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
-    dashboard = progress_reads.load_dashboard(
-        request.user, followed_roadmaps(request.user), now=now
-    )
+    roadmaps = followed_roadmaps(request.user)
+    dashboard = progress_reads.load_dashboard(request.user, roadmaps, now=now)
     context = {
         "dashboard": dashboard,
         "chart": progress_math.chart(dashboard.weeks),
