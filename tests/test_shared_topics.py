@@ -435,6 +435,7 @@ SHARED_TOPICS = {
     "existential-risk": ["ai-safety", "research-scientist", "research-scientist"],
     "feature-engineering-course": ["data-science", "ml"],
     "git": ["ai", "mlops"],
+    "rest-apis": ["ai", "mlops"],
     "multi-layer-perceptron": ["deep-learning", "deep-learning"],
     "recurrent-neural-networks": ["deep-learning", "deep-learning"],
     "lstm-gru": ["deep-learning", "deep-learning"],
