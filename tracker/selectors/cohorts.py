@@ -10,22 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
+from django.db.models.functions import Left, Lower, StrIndex
 
 from tracker.at_risk import (
+    PLAN_RANK,
     RECENT_DAYS,
+    STALL_DAYS,
     STUCK_FACTOR,
     LearnerRow,
     at_risk_reasons,
@@ -33,6 +41,7 @@ from tracker.at_risk import (
     sort_rows,
 )
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
+from tracker.planning import PlanState
 from tracker.progress_math import percent
 from tracker.selectors import plans as plan_reads
 from tracker.selectors.exports import csv_safe
@@ -88,11 +97,32 @@ def stuck_progress(*, now: datetime) -> QuerySet:
     )
 
 
-def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
+def _roadmap_item_ids(sections: list[SectionColumn]) -> list[int]:
+    # An empty list would make the whole query empty.
+    return [item_id for s in sections for item_id in s.item_ids] or [0]
+
+
+def _last_active(item_ids: list[int]) -> Subquery:
     # Items are named by id rather than joined on roadmap and archived_at: the latest-event
     # subquery then walks the (learner, at) index backwards and stops at the first match,
-    # whatever the table statistics say. An empty list would make the whole query empty.
-    item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
+    # whatever the table statistics say.
+    last_event = ProgressEvent.objects.filter(
+        learner_id=OuterRef("learner_id"), item_id__in=item_ids
+    ).order_by("-at")
+    return Subquery(last_event.values("at")[:1])
+
+
+def _stuck_item(item_ids: list[int], *, now: datetime) -> Subquery:
+    stuck = (
+        stuck_progress(now=now)
+        .filter(learner_id=OuterRef("learner_id"), item_id__in=item_ids)
+        .order_by("started_at", "id")
+    )
+    return Subquery(stuck.values("item__title")[:1])
+
+
+def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
+    item_ids = _roadmap_item_ids(sections)
     on_roadmap = Q(learner__progress__item_id__in=item_ids)
 
     def count(extra: Q) -> Count:
@@ -107,14 +137,6 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
         )
         for s in sections
     }
-    last_event = ProgressEvent.objects.filter(
-        learner_id=OuterRef("learner_id"), item_id__in=item_ids
-    ).order_by("-at")
-    stuck = (
-        stuck_progress(now=now)
-        .filter(learner_id=OuterRef("learner_id"), item_id__in=item_ids)
-        .order_by("started_at", "id")
-    )
     return (
         Membership.objects.filter(cohort=cohort)
         .select_related("learner")
@@ -137,56 +159,202 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
                     learner__progress__completed_at__gte=now - timedelta(days=RECENT_DAYS),
                 )
             ),
-            last_active=Subquery(last_event.values("at")[:1]),
-            stuck_item=Subquery(stuck.values("item__title")[:1]),
+            last_active=_last_active(item_ids),
+            stuck_item=_stuck_item(item_ids, now=now),
             **per_section,
         )
         .order_by("learner_id")
     )
 
 
+def _learner_row(m: Membership, sections: list[SectionColumn], *, now: datetime) -> LearnerRow:
+    return LearnerRow(
+        learner_id=m.learner_id,
+        name=m.learner.name,
+        email=m.learner.email,
+        joined_at=m.joined_at,
+        share_notes=m.share_notes,
+        done=m.done,
+        skipped=m.skipped,
+        in_progress=m.in_progress,
+        total=sum(s.item_count for s in sections),
+        section_done=[getattr(m, f"section_{s.id}") for s in sections],
+        section_totals=[s.item_count for s in sections],
+        done_recent=m.done_recent,
+        last_active=m.last_active,
+        stuck_item=m.stuck_item,
+        learner=m.learner,
+        now=now,
+    )
+
+
+def _with_reasons(row: LearnerRow, plan_status: str, *, now: datetime) -> LearnerRow:
+    row.plan_status = PlanState(plan_status)
+    row.reasons = at_risk_reasons(
+        last_active=row.last_active,
+        joined_at=row.joined_at,
+        stuck_item=row.stuck_item,
+        plan_status=row.plan_status,
+        now=now,
+    )
+    return row
+
+
 def learner_rows(
     cohort: Cohort, sections: list[SectionColumn], *, now: datetime
 ) -> list[LearnerRow]:
-    """One row per member with their figures, plan status and at-risk reasons.
+    """Every member's row, with the plan status worked out in Python by `plan_statuses`.
 
+    The reference the dashboard's SQL sorting and filtering is tested against.
     Queries: the membership aggregate (1), then `plan_statuses` (2).
     """
-    total = sum(s.item_count for s in sections)
-    totals = [s.item_count for s in sections]
-    rows = []
-    for m in _membership_rows(cohort, sections, now=now):
-        rows.append(
-            LearnerRow(
-                learner_id=m.learner_id,
-                name=m.learner.name,
-                email=m.learner.email,
-                joined_at=m.joined_at,
-                share_notes=m.share_notes,
-                done=m.done,
-                skipped=m.skipped,
-                in_progress=m.in_progress,
-                total=total,
-                section_done=[getattr(m, f"section_{s.id}") for s in sections],
-                section_totals=totals,
-                done_recent=m.done_recent,
-                last_active=m.last_active,
-                stuck_item=m.stuck_item,
-                learner=m.learner,
-                now=now,
-            )
-        )
+    rows = [_learner_row(m, sections, now=now) for m in _membership_rows(cohort, sections, now=now)]
     statuses = plan_reads.plan_statuses([row.learner for row in rows], now=now) if rows else {}
-    for row in rows:
-        row.plan_status = statuses[row.learner_id].state
-        row.reasons = at_risk_reasons(
-            last_active=row.last_active,
-            joined_at=row.joined_at,
-            stuck_item=row.stuck_item,
-            plan_status=row.plan_status,
-            now=now,
-        )
-    return rows
+    return [_with_reasons(row, statuses[row.learner_id].state, now=now) for row in rows]
+
+
+# ---- the dashboard: filters, sorting and pages in SQL -----------------------------------------
+
+DASHBOARD_PAGE_SIZE = 50
+# Query value → tab label. Each is a WHERE clause below; "at-risk" is any of the three reasons.
+FILTERS = {"all": "All", "at-risk": "At risk", "behind": "Behind plan", "inactive": "Inactive"}
+
+
+def clean_filter(value: str | None) -> str:
+    """An unknown filter shows everyone rather than an error."""
+    return value if value in FILTERS else "all"
+
+
+def _flagged(members: QuerySet, *, now: datetime) -> QuerySet:
+    """Memberships (with last_active and stuck_item) and each at-risk reason as a 0/1 column.
+
+    The same rules as tracker/at_risk.py: inactive is `is_stalled` (no event on the roadmap,
+    nor joining, within STALL_DAYS), stuck is a `stuck_progress` row, behind is the plan
+    status of `plan_statuses`, in SQL (PlanStateSQL).
+    """
+    cutoff = now - timedelta(days=STALL_DAYS)
+    inactive = Q(joined_at__lt=cutoff) & (Q(last_active__isnull=True) | Q(last_active__lt=cutoff))
+    members = members.annotate(
+        plan_state=plan_reads.PlanStateSQL(
+            "learner_id", "learner__time_zone", "learner__weekly_hours", now=now
+        ),
+    )
+    return members.annotate(
+        is_inactive=_flag(inactive),
+        is_stuck=_flag(Q(stuck_item__isnull=False)),
+        is_behind=_flag(Q(plan_state=PlanState.BEHIND)),
+    ).annotate(reason_count=F("is_inactive") + F("is_stuck") + F("is_behind"))
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=1), default=0, output_field=IntegerField())
+
+
+_FILTER_WHERE = {
+    "all": Q(),
+    "at-risk": Q(reason_count__gt=0),
+    "behind": Q(is_behind=1),
+    "inactive": Q(is_inactive=1),
+}
+
+
+def dashboard_counts(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> dict:
+    """How many members each filter shows, over the whole cohort (one query)."""
+    item_ids = _roadmap_item_ids(sections)
+    members = Membership.objects.filter(cohort=cohort).annotate(
+        last_active=_last_active(item_ids), stuck_item=_stuck_item(item_ids, now=now)
+    )
+    members = _flagged(members, now=now)
+    figures = members.aggregate(
+        **{key.replace("-", "_"): Count("pk", filter=where) for key, where in _FILTER_WHERE.items()}
+    )
+    return {key: figures[key.replace("-", "_")] for key in FILTERS}
+
+
+class _CodepointOrder(Func):
+    """Python's str order (by code point): PostgreSQL's "C" collation, SQLite's default."""
+
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = '(%(expressions)s) COLLATE "C"'
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _name_key() -> Func:
+    """`User.name`, lower-cased: at_risk's `row.name.casefold()` in SQL."""
+    email = F("learner__email")
+    local_part = Left(email, StrIndex(email, Value("@")) - 1)
+    name = Case(
+        When(learner__display_name="", then=local_part),
+        default=F("learner__display_name"),
+        output_field=CharField(),
+    )
+    return _CodepointOrder(Lower(name), output_field=CharField())
+
+
+def _order_by(sort: str, direction: str) -> list:
+    """at_risk.sort_rows as ORDER BY: the column, then name and id ascending for ties."""
+    descending = direction == "desc"
+    if sort == "name":
+        key = [_name_key(), F("learner_id")]
+        return [k.desc() if descending else k.asc() for k in key]
+    if sort == "last_active":
+        # Never-active learners sort below anyone who was active, as in _sort_key.
+        column = [
+            F("last_active").desc(nulls_last=True)
+            if descending
+            else F("last_active").asc(nulls_first=True)
+        ]
+    else:
+        names = {"overall": ["done"], "recent": ["done_recent"]}
+        keys = names.get(sort, ["reason_count", "plan_rank"])
+        column = [F(k).desc() if descending else F(k).asc() for k in keys]
+    return [*column, _name_key().asc(), F("learner_id").asc()]
+
+
+_PLAN_RANK = Case(
+    *[When(plan_state=state, then=rank) for state, rank in PLAN_RANK.items()],
+    default=0,
+    output_field=IntegerField(),
+)
+
+
+def dashboard_members(
+    cohort: Cohort,
+    sections: list[SectionColumn],
+    *,
+    now: datetime,
+    sort: str,
+    direction: str,
+    show: str,
+) -> QuerySet:
+    """The members one filter shows, with their figures, sorted: a queryset to page through."""
+    members = _flagged(_membership_rows(cohort, sections, now=now), now=now)
+    return (
+        members.annotate(plan_rank=_PLAN_RANK)
+        .filter(_FILTER_WHERE[show])
+        .order_by(*_order_by(sort, direction))
+    )
+
+
+def dashboard_page(
+    members: QuerySet,
+    *,
+    count: int,
+    number: str | None,
+    sections: list[SectionColumn],
+    now: datetime,
+) -> tuple[Page, list[LearnerRow]]:
+    """One page of `members` (one query: `count` is known from `dashboard_counts`)."""
+    paginator = Paginator(members, DASHBOARD_PAGE_SIZE)
+    paginator.count = count  # a cached_property: no COUNT(*) over the whole cohort again
+    page = paginator.get_page(number)
+    rows = [
+        _with_reasons(_learner_row(m, sections, now=now), m.plan_state, now=now)
+        for m in page.object_list
+    ]
+    return page, rows
 
 
 def cohort_items(cohort: Cohort) -> list[Item]:
