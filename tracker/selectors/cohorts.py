@@ -7,8 +7,10 @@ number of queries for 5 learners as for 500. The at-risk rules are in tracker/at
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -38,7 +40,6 @@ from tracker.at_risk import (
     LearnerRow,
     at_risk_reasons,
     is_stuck,
-    sort_rows,
 )
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
 from tracker.planning import PlanState
@@ -465,17 +466,29 @@ def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> 
     return LearnerDetail(sections=sections, done=done, total=len(items))
 
 
-def export_table(cohort: Cohort, *, now: datetime) -> list[list]:
-    """The CSV export: a header, then one row per learner by name with the dashboard's
-    summary columns followed by one status column per item, headed by the item's slug.
+EXPORT_CHUNK = 1000
 
-    Queries: items, the membership aggregate, plan statuses, the status grid.
+
+def _statuses(item_ids: list[int], learner_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(learner id, item id) → status for some learners, as plain tuples (one query)."""
+    rows = Progress.objects.filter(learner_id__in=learner_ids, item_id__in=item_ids)
+    return {
+        (learner_id, item_id): status
+        for learner_id, item_id, status in rows.values_list("learner_id", "item_id", "status")
+    }
+
+
+def export_rows(cohort: Cohort, *, now: datetime) -> Iterator[list]:
+    """The CSV export, one row at a time: a header, then one row per learner by name with the
+    dashboard's summary columns followed by one status column per item, headed by its slug.
+
+    Memory stays flat whatever the cohort's size: members are read with a cursor,
+    EXPORT_CHUNK at a time. Queries: items, the sorted members, then statuses per chunk.
     """
     items = cohort_items(cohort)
     sections = section_columns(cohort, items)
-    rows = sort_rows(learner_rows(cohort, sections, now=now), sort="name", direction="asc")
-    grid = status_grid(cohort, items)
-    header = [
+    item_ids = [item.id for item in items]
+    yield [
         "learner",
         "email",
         "overall_percent",
@@ -490,10 +503,14 @@ def export_table(cohort: Cohort, *, now: datetime) -> list[list]:
         "at_risk_reasons",
         *[item.slug for item in items],
     ]
-    table = [header]
-    for row in rows:
-        table.append(
-            [
+    members = dashboard_members(
+        cohort, sections, now=now, sort="name", direction="asc", show="all"
+    ).iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(islice(members, EXPORT_CHUNK)):
+        statuses = _statuses(item_ids, [m.learner_id for m in chunk])
+        for m in chunk:
+            row = _with_reasons(_learner_row(m, sections, now=now), m.plan_state, now=now)
+            yield [
                 csv_safe(row.name),
                 csv_safe(row.email),
                 row.overall_pct,
@@ -506,7 +523,5 @@ def export_table(cohort: Cohort, *, now: datetime) -> list[list]:
                 row.plan_status,
                 "yes" if row.at_risk else "no",
                 csv_safe("; ".join(row.reasons)),
-                *[status_of(grid.get((row.learner_id, item.id))) for item in items],
+                *[statuses.get((row.learner_id, i), Status.NOT_STARTED) for i in item_ids],
             ]
-        )
-    return table
