@@ -7,35 +7,25 @@ number of queries for 5 learners as for 500. The at-risk rules are in tracker/at
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Left, Lower, StrIndex
 
 from tracker.at_risk import (
-    PLAN_RANK,
     RECENT_DAYS,
-    STALL_DAYS,
     STUCK_FACTOR,
     LearnerRow,
     at_risk_reasons,
@@ -45,7 +35,6 @@ from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, St
 from tracker.planning import PlanState
 from tracker.progress_math import percent
 from tracker.selectors import plans as plan_reads
-from tracker.selectors.exports import csv_safe
 
 
 @dataclass
@@ -214,150 +203,6 @@ def learner_rows(
     return [_with_reasons(row, statuses[row.learner_id].state, now=now) for row in rows]
 
 
-# ---- the dashboard: filters, sorting and pages in SQL -----------------------------------------
-
-DASHBOARD_PAGE_SIZE = 50
-# Query value → tab label. Each is a WHERE clause below; "at-risk" is any of the three reasons.
-FILTERS = {"all": "All", "at-risk": "At risk", "behind": "Behind plan", "inactive": "Inactive"}
-
-
-def clean_filter(value: str | None) -> str:
-    """An unknown filter shows everyone rather than an error."""
-    return value if value in FILTERS else "all"
-
-
-def _flagged(members: QuerySet, *, now: datetime) -> QuerySet:
-    """Memberships (with last_active and stuck_item) and each at-risk reason as a 0/1 column.
-
-    The same rules as tracker/at_risk.py: inactive is `is_stalled` (no event on the roadmap,
-    nor joining, within STALL_DAYS), stuck is a `stuck_progress` row, behind is the plan
-    status of `plan_statuses`, in SQL (PlanStateSQL).
-    """
-    cutoff = now - timedelta(days=STALL_DAYS)
-    inactive = Q(joined_at__lt=cutoff) & (Q(last_active__isnull=True) | Q(last_active__lt=cutoff))
-    members = members.annotate(
-        plan_state=plan_reads.PlanStateSQL(
-            "learner_id", "learner__time_zone", "learner__weekly_hours", now=now
-        ),
-    )
-    return members.annotate(
-        is_inactive=_flag(inactive),
-        is_stuck=_flag(Q(stuck_item__isnull=False)),
-        is_behind=_flag(Q(plan_state=PlanState.BEHIND)),
-    ).annotate(reason_count=F("is_inactive") + F("is_stuck") + F("is_behind"))
-
-
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=1), default=0, output_field=IntegerField())
-
-
-_FILTER_WHERE = {
-    "all": Q(),
-    "at-risk": Q(reason_count__gt=0),
-    "behind": Q(is_behind=1),
-    "inactive": Q(is_inactive=1),
-}
-
-
-def dashboard_counts(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> dict:
-    """How many members each filter shows, over the whole cohort (one query)."""
-    item_ids = _roadmap_item_ids(sections)
-    members = Membership.objects.filter(cohort=cohort).annotate(
-        last_active=_last_active(item_ids), stuck_item=_stuck_item(item_ids, now=now)
-    )
-    members = _flagged(members, now=now)
-    figures = members.aggregate(
-        **{key.replace("-", "_"): Count("pk", filter=where) for key, where in _FILTER_WHERE.items()}
-    )
-    return {key: figures[key.replace("-", "_")] for key in FILTERS}
-
-
-class _CodepointOrder(Func):
-    """Python's str order (by code point): PostgreSQL's "C" collation, SQLite's default."""
-
-    template = "%(expressions)s"
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = '(%(expressions)s) COLLATE "C"'
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
-def _name_key() -> Func:
-    """`User.name`, lower-cased: at_risk's `row.name.casefold()` in SQL."""
-    email = F("learner__email")
-    local_part = Left(email, StrIndex(email, Value("@")) - 1)
-    name = Case(
-        When(learner__display_name="", then=local_part),
-        default=F("learner__display_name"),
-        output_field=CharField(),
-    )
-    return _CodepointOrder(Lower(name), output_field=CharField())
-
-
-def _order_by(sort: str, direction: str) -> list:
-    """at_risk.sort_rows as ORDER BY: the column, then name and id ascending for ties."""
-    descending = direction == "desc"
-    if sort == "name":
-        key = [_name_key(), F("learner_id")]
-        return [k.desc() if descending else k.asc() for k in key]
-    if sort == "last_active":
-        # Never-active learners sort below anyone who was active, as in _sort_key.
-        column = [
-            F("last_active").desc(nulls_last=True)
-            if descending
-            else F("last_active").asc(nulls_first=True)
-        ]
-    else:
-        names = {"overall": ["done"], "recent": ["done_recent"]}
-        keys = names.get(sort, ["reason_count", "plan_rank"])
-        column = [F(k).desc() if descending else F(k).asc() for k in keys]
-    return [*column, _name_key().asc(), F("learner_id").asc()]
-
-
-_PLAN_RANK = Case(
-    *[When(plan_state=state, then=rank) for state, rank in PLAN_RANK.items()],
-    default=0,
-    output_field=IntegerField(),
-)
-
-
-def dashboard_members(
-    cohort: Cohort,
-    sections: list[SectionColumn],
-    *,
-    now: datetime,
-    sort: str,
-    direction: str,
-    show: str,
-) -> QuerySet:
-    """The members one filter shows, with their figures, sorted: a queryset to page through."""
-    members = _flagged(_membership_rows(cohort, sections, now=now), now=now)
-    return (
-        members.annotate(plan_rank=_PLAN_RANK)
-        .filter(_FILTER_WHERE[show])
-        .order_by(*_order_by(sort, direction))
-    )
-
-
-def dashboard_page(
-    members: QuerySet,
-    *,
-    count: int,
-    number: str | None,
-    sections: list[SectionColumn],
-    now: datetime,
-) -> tuple[Page, list[LearnerRow]]:
-    """One page of `members` (one query: `count` is known from `dashboard_counts`)."""
-    paginator = Paginator(members, DASHBOARD_PAGE_SIZE)
-    paginator.count = count  # a cached_property: no COUNT(*) over the whole cohort again
-    page = paginator.get_page(number)
-    rows = [
-        _with_reasons(_learner_row(m, sections, now=now), m.plan_state, now=now)
-        for m in page.object_list
-    ]
-    return page, rows
-
-
 def cohort_items(cohort: Cohort) -> list[Item]:
     """The roadmap's active items in roadmap order, with their section (one query)."""
     return list(
@@ -464,64 +309,3 @@ def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> 
         )
     done = sum(1 for p in progress.values() if p.status == Status.DONE)
     return LearnerDetail(sections=sections, done=done, total=len(items))
-
-
-EXPORT_CHUNK = 1000
-
-
-def _statuses(item_ids: list[int], learner_ids: list[int]) -> dict[tuple[int, int], str]:
-    """(learner id, item id) → status for some learners, as plain tuples (one query)."""
-    rows = Progress.objects.filter(learner_id__in=learner_ids, item_id__in=item_ids)
-    return {
-        (learner_id, item_id): status
-        for learner_id, item_id, status in rows.values_list("learner_id", "item_id", "status")
-    }
-
-
-def export_rows(cohort: Cohort, *, now: datetime) -> Iterator[list]:
-    """The CSV export, one row at a time: a header, then one row per learner by name with the
-    dashboard's summary columns followed by one status column per item, headed by its slug.
-
-    Memory stays flat whatever the cohort's size: members are read with a cursor,
-    EXPORT_CHUNK at a time. Queries: items, the sorted members, then statuses per chunk.
-    """
-    items = cohort_items(cohort)
-    sections = section_columns(cohort, items)
-    item_ids = [item.id for item in items]
-    yield [
-        "learner",
-        "email",
-        "overall_percent",
-        "done",
-        "skipped",
-        "in_progress",
-        *[f"section_percent:{s.title}" for s in sections],
-        "done_last_7_days",
-        "last_active",
-        "plan_status",
-        "at_risk",
-        "at_risk_reasons",
-        *[item.slug for item in items],
-    ]
-    members = dashboard_members(
-        cohort, sections, now=now, sort="name", direction="asc", show="all"
-    ).iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(members, EXPORT_CHUNK)):
-        statuses = _statuses(item_ids, [m.learner_id for m in chunk])
-        for m in chunk:
-            row = _with_reasons(_learner_row(m, sections, now=now), m.plan_state, now=now)
-            yield [
-                csv_safe(row.name),
-                csv_safe(row.email),
-                row.overall_pct,
-                row.done,
-                row.skipped,
-                row.in_progress,
-                *row.section_pcts,
-                row.done_recent,
-                row.last_active.isoformat() if row.last_active else "",
-                row.plan_status,
-                "yes" if row.at_risk else "no",
-                csv_safe("; ".join(row.reasons)),
-                *[statuses.get((row.learner_id, i), Status.NOT_STARTED) for i in item_ids],
-            ]

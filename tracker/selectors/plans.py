@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, F, Func
+from django.db.models import F
 from django.utils import timezone
 
 from tracker import planning
@@ -141,96 +141,6 @@ def plan_statuses(
 
 def plan_status(learner: User, *, now: datetime | None = None) -> PlanStatus:
     return plan_statuses([learner], now=now)[learner.pk]
-
-
-# ---- plan status in SQL, for sorting and filtering a whole cohort ------------------------------
-
-# `_status_from`'s rule, word for word, as one correlated SQL expression per learner: no plan
-# without a snapshot; on track without a past week's snapshot; otherwise behind when the past
-# weeks' planned hours (entries of items since skipped left out) minus the estimated hours of
-# items done since the first past week began (local midnight) exceed the weekly budget.
-# "Current week" and "local midnight" use the learner's time zone on each row, which the ORM
-# cannot express: PostgreSQL does it with AT TIME ZONE, SQLite with Django's own registered
-# date functions. tests/test_cohort_dashboard.py checks it against plan_statuses.
-_PLAN_STATE_SQL = {
-    "postgresql": {
-        "current_week": "(date_trunc('week', %s::timestamptz AT TIME ZONE {tz}))::date",
-        "entries": "jsonb_array_elements(pw.entries) AS pe(value)",
-        "hours": "(pe.value ->> 'hours')::integer",
-        "entry_item": "(pe.value ->> 'item')::integer",
-        "done_since": "pd.completed_at >= ({first_week}::timestamp AT TIME ZONE {tz})",
-    },
-    "sqlite": {
-        "current_week": "django_date_trunc('week', %s, {tz}, 'UTC')",
-        "entries": "json_each(pw.entries) AS pe",
-        "hours": "json_extract(pe.value, '$.hours')",
-        "entry_item": "json_extract(pe.value, '$.item')",
-        "done_since": "django_datetime_cast_date(pd.completed_at, {tz}, 'UTC') >= {first_week}",
-    },
-}
-
-_PLAN_STATE_TEMPLATE = """CASE
-WHEN NOT EXISTS (SELECT 1 FROM {weekplan} pw WHERE pw.learner_id = {uid}) THEN '{no_plan}'
-WHEN NOT EXISTS (
-  SELECT 1 FROM {weekplan} pw WHERE pw.learner_id = {uid} AND pw.week_start < {current_week}
-) THEN '{on_track}'
-WHEN (
-  SELECT COALESCE(SUM({hours}), 0) FROM {weekplan} pw CROSS JOIN {entries}
-  WHERE pw.learner_id = {uid} AND pw.week_start < {current_week} AND NOT EXISTS (
-    SELECT 1 FROM {progress} ps
-    WHERE ps.learner_id = {uid} AND ps.item_id = {entry_item} AND ps.status = '{skipped}'
-  )
-) - (
-  SELECT COALESCE(SUM(pi.effort_hours), 0) FROM {progress} pd
-  INNER JOIN {item} pi ON pi.id = pd.item_id
-  WHERE pd.learner_id = {uid} AND pd.status = '{done}' AND {done_since}
-) > {weekly} THEN '{behind}'
-ELSE '{on_track}' END"""
-
-
-class PlanStateSQL(Func):
-    """A learner's PlanState computed by the database: `plan_statuses`' rule, per row."""
-
-    output_field = CharField()
-
-    def __init__(self, learner_id, time_zone, weekly_hours, *, now: datetime):
-        super().__init__(learner_id, time_zone, weekly_hours)
-        self.now = now
-
-    def as_sql(self, compiler, connection, **extra_context):
-        if connection.vendor not in _PLAN_STATE_SQL:
-            raise NotImplementedError(f"No plan status SQL for {connection.vendor}.")
-        columns = []
-        for expression in self.get_source_expressions():
-            sql, params = compiler.compile(expression)
-            assert not params, "plain columns only"
-            columns.append(sql)
-        uid, tz, weekly = columns
-        parts = _PLAN_STATE_SQL[connection.vendor]
-        current_week = parts["current_week"].format(tz=tz)
-        first_week = (
-            f"(SELECT MIN(pw.week_start) FROM {WeekPlan._meta.db_table} pw "
-            f"WHERE pw.learner_id = {uid} AND pw.week_start < {current_week})"
-        )
-        sql = _PLAN_STATE_TEMPLATE.format(
-            weekplan=WeekPlan._meta.db_table,
-            progress=Progress._meta.db_table,
-            item=Item._meta.db_table,
-            uid=uid,
-            weekly=weekly,
-            current_week=current_week,
-            entries=parts["entries"],
-            hours=parts["hours"],
-            entry_item=parts["entry_item"],
-            done_since=parts["done_since"].format(first_week=first_week, tz=tz),
-            skipped=Status.SKIPPED.value,
-            done=Status.DONE.value,
-            no_plan=PlanState.NO_PLAN.value,
-            on_track=PlanState.ON_TRACK.value,
-            behind=PlanState.BEHIND.value,
-        )
-        now = connection.ops.adapt_datetimefield_value(self.now)
-        return sql, (now,) * sql.count("%s")
 
 
 # ---- planning from the database ---------------------------------------------------------------

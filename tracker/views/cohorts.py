@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tracker import at_risk, planning
 from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
 from tracker.models import Cohort, Item, Membership, Status, User
+from tracker.selectors import cohort_dashboard as dashboard_reads
 from tracker.selectors import cohorts as cohort_reads
 from tracker.selectors.plans import PlanView, finish_of_items, plan_view
 from tracker.services import cohorts as services
@@ -221,24 +222,26 @@ def cohort_add_mentor(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_safe
 @never_cache
 def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    # Queries: cohort (1), items with their sections (1), the per-filter counts (1), this page
-    # of learners with their figures, sorted and filtered in SQL (1). The same at any size.
+    # Queries: cohort (1), items with their sections (1), then one statement for the counts
+    # per filter and this page of learners, filtered and sorted in SQL. The same at any size.
     cohort = _mentored_cohort(request, cohort_id)
-    now = _now()
     sort, direction = at_risk.clean_sort(request.GET.get("sort"), request.GET.get("dir"))
-    show = cohort_reads.clean_filter(request.GET.get("filter"))
+    show = dashboard_reads.clean_filter(request.GET.get("filter"))
     sections = cohort_reads.section_columns(cohort)
-    counts = cohort_reads.dashboard_counts(cohort, sections, now=now)
-    members = cohort_reads.dashboard_members(
-        cohort, sections, now=now, sort=sort, direction=direction, show=show
+    board = dashboard_reads.dashboard(
+        cohort,
+        sections,
+        now=_now(),
+        sort=sort,
+        direction=direction,
+        show=show,
+        number=request.GET.get("page"),
     )
-    page, rows = cohort_reads.dashboard_page(
-        members, count=counts[show], number=request.GET.get("page"), sections=sections, now=now
-    )
+    counts, page = board.counts, board.page
     context = {
         "cohort": cohort,
         "sections": sections,
-        "rows": rows,
+        "rows": board.rows,
         "page": page,
         "page_links": _page_links(page, sort=sort, direction=direction, show=show),
         "counts_all": counts["all"],
@@ -293,7 +296,7 @@ def _filter_tabs(counts: dict, *, sort: str, direction: str, show: str) -> list[
             "query": _dashboard_query(sort=sort, direction=direction, show=key),
             "current": key == show,
         }
-        for key, label in cohort_reads.FILTERS.items()
+        for key, label in dashboard_reads.FILTERS.items()
     ]
 
 
@@ -441,7 +444,7 @@ class _Echo:
 def cohort_export(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
     cohort = _mentored_cohort(request, cohort_id)
     writer = csv.writer(_Echo())
-    rows = cohort_reads.export_rows(cohort, now=_now())
+    rows = dashboard_reads.export_rows(cohort, now=_now())
     # Streamed: 50,000 learners would otherwise sit in memory as rows and then as one string.
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
