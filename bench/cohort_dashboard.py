@@ -166,9 +166,11 @@ def copy_members(cohort, rows: int) -> int:
     if missing <= 0:
         return existing
     copies = -(-missing // existing)
-    user_columns = [f.column for f in User._meta.concrete_fields if not f.primary_key]
+    user_fields = [f for f in User._meta.concrete_fields if not f.primary_key]
+    user_columns = [f.column for f in user_fields]
+    # Unique text columns (email, calendar token) get a prefix; the email's is undone below.
     picked = ", ".join(
-        "'clone' || g || '.' || s.email" if c == "email" else f"s.{c}" for c in user_columns
+        f"'clone' || g || '.' || s.{f.column}" if f.unique else f"s.{f.column}" for f in user_fields
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
