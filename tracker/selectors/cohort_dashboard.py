@@ -145,7 +145,7 @@ def _compiled(queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
+def with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
     """The WITH clause defining `rows`: one per member with every figure. SQL and params."""
     vendor = _VENDOR[connection.vendor]
     item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
@@ -245,7 +245,7 @@ def dashboard(
 ) -> Dashboard:
     """Counts per filter and one page of members, filtered and sorted (one query, or two
     when the page asked for is past the last one)."""
-    with_sql, params = _with_clause(cohort, sections, now=now)
+    with_sql, params = with_clause(cohort, sections, now=now)
     requested = _page_number(number)
     counts, fetched = _counts_and_page(with_sql, params, sort, direction, show, requested)
     paginator = Paginator(range(counts[show]), PAGE_SIZE)
@@ -263,21 +263,27 @@ def _page_number(number: str | None) -> int:
         return 1
 
 
-def _counts_and_page(with_sql, params, sort, direction, show, number) -> tuple[dict, list]:
+def statement(with_sql: str, params: list, sort: str, direction: str, show: str, number: int):
+    """The dashboard's one statement: counts per filter, then one page. SQL and params."""
     # The counts come along on every row, and on a single all-NULL row when the page is empty.
+    order = _order_by(sort, direction)
     sql = (
         f"{with_sql}, counts AS (SELECT COUNT(*) AS n_all,"
         " COALESCE(SUM(CASE WHEN is_inactive + is_stuck + is_behind > 0 THEN 1 ELSE 0 END), 0)"
         " AS n_at_risk, COALESCE(SUM(is_behind), 0) AS n_behind,"
         " COALESCE(SUM(is_inactive), 0) AS n_inactive FROM rows),"
-        f" page AS (SELECT rows.*, ROW_NUMBER() OVER (ORDER BY {_order_by(sort, direction)})"
-        f" AS position FROM rows WHERE {_WHERE[show]}"
-        f" ORDER BY {_order_by(sort, direction)} LIMIT %s OFFSET %s)"
+        f" page AS (SELECT rows.*, ROW_NUMBER() OVER (ORDER BY {order}) AS position"
+        f" FROM rows WHERE {_WHERE[show]} ORDER BY {order} LIMIT %s OFFSET %s)"
         " SELECT * FROM counts LEFT JOIN page ON 1 = 1 ORDER BY page.position"
     )
+    return sql, [*params, PAGE_SIZE, (number - 1) * PAGE_SIZE]
+
+
+def _counts_and_page(with_sql, params, sort, direction, show, number) -> tuple[dict, list]:
+    sql, params = statement(with_sql, params, sort, direction, show, number)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _no_jit(cursor)
-        cursor.execute(sql, [*params, PAGE_SIZE, (number - 1) * PAGE_SIZE])
+        cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         records = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
     first = records[0]
@@ -400,7 +406,7 @@ def _chunks(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
     A server-side cursor on PostgreSQL (SQLite's cursor fetches lazily already), so the
     client never holds more than a chunk.
     """
-    with_sql, params = _with_clause(cohort, sections, now=now)
+    with_sql, params = with_clause(cohort, sections, now=now)
     sql = f"{with_sql} SELECT * FROM rows ORDER BY {_order_by('name', 'asc')}"
     with transaction.atomic(savepoint=False), connection.chunked_cursor() as cursor:
         with connection.cursor() as plain:  # a server-side cursor only takes a SELECT
