@@ -128,8 +128,7 @@ class LearnerRow:
         return PlanState(self.plan_status).label
 
 
-# The status column's second key: behind above no plan above on track.
-PLAN_RANK = {PlanState.BEHIND: 3, PlanState.NO_PLAN: 2, PlanState.ON_TRACK: 0}
+_PLAN_RANK = {PlanState.BEHIND: 3, PlanState.NO_PLAN: 2, PlanState.ON_TRACK: 0}
 
 
 def _sort_key(sort: str):
@@ -142,7 +141,7 @@ def _sort_key(sort: str):
     if sort == "last_active":
         # Never-active learners sort below anyone who was active.
         return lambda row: (row.last_active is not None, row.last_active or datetime.min)
-    return lambda row: (len(row.reasons), PLAN_RANK.get(row.plan_status, 0))
+    return lambda row: (len(row.reasons), _PLAN_RANK.get(row.plan_status, 0))
 
 
 def clean_sort(sort: str | None, direction: str | None) -> tuple[str, str]:

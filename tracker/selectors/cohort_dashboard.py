@@ -145,15 +145,13 @@ def _compiled(queryset) -> tuple[str, list]:
     return sql, list(params)
 
 
-def with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
-    """The WITH clause defining `rows`: one per member with every figure. SQL and params."""
-    vendor = _VENDOR[connection.vendor]
-    item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
-    in_cohort = Q(learner__memberships__cohort=cohort, item_id__in=item_ids)
+def _figures(in_cohort: Q, sections: list[SectionColumn], *, now: datetime):
+    """Each member's counts on the roadmap's items (the ORM's GROUP BY), and their names."""
     per_section = {
         f"section_{s.id}": Count("id", filter=Q(status=Status.DONE, item_id__in=s.item_ids))
         for s in sections
     }
+    recent = Q(status=Status.DONE, completed_at__gte=now - timedelta(days=RECENT_DAYS))
     figures = (
         Progress.objects.filter(in_cohort)
         .order_by()
@@ -162,14 +160,35 @@ def with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime)
             done=Count("id", filter=Q(status=Status.DONE)),
             skipped=Count("id", filter=Q(status=Status.SKIPPED)),
             in_progress=Count("id", filter=Q(status=Status.IN_PROGRESS)),
-            done_recent=Count(
-                "id",
-                filter=Q(status=Status.DONE, completed_at__gte=now - timedelta(days=RECENT_DAYS)),
-            ),
+            done_recent=Count("id", filter=recent),
             **per_section,
         )
     )
-    figure_names = ["done", "skipped", "in_progress", "done_recent", *per_section]
+    return figures, ["done", "skipped", "in_progress", "done_recent", *per_section]
+
+
+_NAMES = {
+    "membership": Membership._meta.db_table,
+    "user": User._meta.db_table,
+    "weekplan": WeekPlan._meta.db_table,
+    "progress": Progress._meta.db_table,
+    "item": Item._meta.db_table,
+    "skipped": Status.SKIPPED.value,
+    "done": Status.DONE.value,
+    "no_plan": PlanState.NO_PLAN.value,
+    "on_track": PlanState.ON_TRACK.value,
+    "behind": PlanState.BEHIND.value,
+}
+
+
+def with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
+    """The WITH clause defining `rows`: one per member with every figure. SQL and params.
+
+    The parts the ORM can say (counts, latest events, stuck items) are compiled querysets.
+    """
+    item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
+    in_cohort = Q(learner__memberships__cohort=cohort, item_id__in=item_ids)
+    figures, figure_names = _figures(in_cohort, sections, now=now)
     last_events = (
         ProgressEvent.objects.filter(in_cohort).order_by().values("learner_id").annotate(Max("at"))
     )
@@ -179,31 +198,23 @@ def with_clause(cohort: Cohort, sections: list[SectionColumn], *, now: datetime)
         .order_by()
         .values_list("learner_id", "started_at", "id", "item__title")
     )
-    names = {
-        "membership": Membership._meta.db_table,
-        "user": User._meta.db_table,
-        "weekplan": WeekPlan._meta.db_table,
-        "progress": Progress._meta.db_table,
-        "item": Item._meta.db_table,
-        "skipped": Status.SKIPPED.value,
-        "done": Status.DONE.value,
-        "no_plan": PlanState.NO_PLAN.value,
-        "on_track": PlanState.ON_TRACK.value,
-        "behind": PlanState.BEHIND.value,
-    }
-    sql_now = connection.ops.adapt_datetimefield_value(now)
-    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(days=STALL_DAYS))
-    plan_sql = _PLAN_SQL.format(**names, **vendor)
-    parts = [(figures_sql := _compiled(figures)), _compiled(last_events), _compiled(stuck_rows)]
+    (figures_sql, figures_params), (last_sql, last_params), (stuck_sql, stuck_params) = (
+        _compiled(figures),
+        _compiled(last_events),
+        _compiled(stuck_rows),
+    )
     rows_sql = _ROWS_SQL.format(
-        **names,
+        **_NAMES,
         figure_columns=", ".join(["learner_id", *figure_names]),
         figure_values=", ".join(f"COALESCE(fg.{n}, 0) AS {n}" for n in figure_names),
-        figures=figures_sql[0],
-        last_events=parts[1][0],
-        stuck_rows=parts[2][0],
+        figures=figures_sql,
+        last_events=last_sql,
+        stuck_rows=stuck_sql,
     )
-    params = [sql_now, cohort.pk, *parts[0][1], *parts[1][1], *parts[2][1], cutoff, cutoff]
+    plan_sql = _PLAN_SQL.format(**_NAMES, **_VENDOR[connection.vendor])
+    sql_now = connection.ops.adapt_datetimefield_value(now)
+    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(days=STALL_DAYS))
+    params = [sql_now, cohort.pk, *figures_params, *last_params, *stuck_params, cutoff, cutoff]
     return "WITH " + plan_sql + rows_sql, params
 
 

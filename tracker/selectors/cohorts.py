@@ -32,7 +32,6 @@ from tracker.at_risk import (
     is_stuck,
 )
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
-from tracker.planning import PlanState
 from tracker.progress_math import percent
 from tracker.selectors import plans as plan_reads
 
@@ -87,32 +86,11 @@ def stuck_progress(*, now: datetime) -> QuerySet:
     )
 
 
-def _roadmap_item_ids(sections: list[SectionColumn]) -> list[int]:
-    # An empty list would make the whole query empty.
-    return [item_id for s in sections for item_id in s.item_ids] or [0]
-
-
-def _last_active(item_ids: list[int]) -> Subquery:
+def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
     # Items are named by id rather than joined on roadmap and archived_at: the latest-event
     # subquery then walks the (learner, at) index backwards and stops at the first match,
-    # whatever the table statistics say.
-    last_event = ProgressEvent.objects.filter(
-        learner_id=OuterRef("learner_id"), item_id__in=item_ids
-    ).order_by("-at")
-    return Subquery(last_event.values("at")[:1])
-
-
-def _stuck_item(item_ids: list[int], *, now: datetime) -> Subquery:
-    stuck = (
-        stuck_progress(now=now)
-        .filter(learner_id=OuterRef("learner_id"), item_id__in=item_ids)
-        .order_by("started_at", "id")
-    )
-    return Subquery(stuck.values("item__title")[:1])
-
-
-def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: datetime) -> QuerySet:
-    item_ids = _roadmap_item_ids(sections)
+    # whatever the table statistics say. An empty list would make the whole query empty.
+    item_ids = [item_id for s in sections for item_id in s.item_ids] or [0]
     on_roadmap = Q(learner__progress__item_id__in=item_ids)
 
     def count(extra: Q) -> Count:
@@ -127,6 +105,14 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
         )
         for s in sections
     }
+    last_event = ProgressEvent.objects.filter(
+        learner_id=OuterRef("learner_id"), item_id__in=item_ids
+    ).order_by("-at")
+    stuck = (
+        stuck_progress(now=now)
+        .filter(learner_id=OuterRef("learner_id"), item_id__in=item_ids)
+        .order_by("started_at", "id")
+    )
     return (
         Membership.objects.filter(cohort=cohort)
         .select_related("learner")
@@ -149,58 +135,57 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
                     learner__progress__completed_at__gte=now - timedelta(days=RECENT_DAYS),
                 )
             ),
-            last_active=_last_active(item_ids),
-            stuck_item=_stuck_item(item_ids, now=now),
+            last_active=Subquery(last_event.values("at")[:1]),
+            stuck_item=Subquery(stuck.values("item__title")[:1]),
             **per_section,
         )
         .order_by("learner_id")
     )
 
 
-def _learner_row(m: Membership, sections: list[SectionColumn], *, now: datetime) -> LearnerRow:
-    return LearnerRow(
-        learner_id=m.learner_id,
-        name=m.learner.name,
-        email=m.learner.email,
-        joined_at=m.joined_at,
-        share_notes=m.share_notes,
-        done=m.done,
-        skipped=m.skipped,
-        in_progress=m.in_progress,
-        total=sum(s.item_count for s in sections),
-        section_done=[getattr(m, f"section_{s.id}") for s in sections],
-        section_totals=[s.item_count for s in sections],
-        done_recent=m.done_recent,
-        last_active=m.last_active,
-        stuck_item=m.stuck_item,
-        learner=m.learner,
-        now=now,
-    )
-
-
-def _with_reasons(row: LearnerRow, plan_status: str, *, now: datetime) -> LearnerRow:
-    row.plan_status = PlanState(plan_status)
-    row.reasons = at_risk_reasons(
-        last_active=row.last_active,
-        joined_at=row.joined_at,
-        stuck_item=row.stuck_item,
-        plan_status=row.plan_status,
-        now=now,
-    )
-    return row
-
-
 def learner_rows(
     cohort: Cohort, sections: list[SectionColumn], *, now: datetime
 ) -> list[LearnerRow]:
-    """Every member's row, with the plan status worked out in Python by `plan_statuses`.
+    """One row per member with their figures, plan status and at-risk reasons, all members at
+    once. The reference that selectors/cohort_dashboard.py's SQL is tested against.
 
-    The reference the dashboard's SQL sorting and filtering is tested against.
     Queries: the membership aggregate (1), then `plan_statuses` (2).
     """
-    rows = [_learner_row(m, sections, now=now) for m in _membership_rows(cohort, sections, now=now)]
+    total = sum(s.item_count for s in sections)
+    totals = [s.item_count for s in sections]
+    rows = []
+    for m in _membership_rows(cohort, sections, now=now):
+        rows.append(
+            LearnerRow(
+                learner_id=m.learner_id,
+                name=m.learner.name,
+                email=m.learner.email,
+                joined_at=m.joined_at,
+                share_notes=m.share_notes,
+                done=m.done,
+                skipped=m.skipped,
+                in_progress=m.in_progress,
+                total=total,
+                section_done=[getattr(m, f"section_{s.id}") for s in sections],
+                section_totals=totals,
+                done_recent=m.done_recent,
+                last_active=m.last_active,
+                stuck_item=m.stuck_item,
+                learner=m.learner,
+                now=now,
+            )
+        )
     statuses = plan_reads.plan_statuses([row.learner for row in rows], now=now) if rows else {}
-    return [_with_reasons(row, statuses[row.learner_id].state, now=now) for row in rows]
+    for row in rows:
+        row.plan_status = statuses[row.learner_id].state
+        row.reasons = at_risk_reasons(
+            last_active=row.last_active,
+            joined_at=row.joined_at,
+            stuck_item=row.stuck_item,
+            plan_status=row.plan_status,
+            now=now,
+        )
+    return rows
 
 
 def cohort_items(cohort: Cohort) -> list[Item]:
