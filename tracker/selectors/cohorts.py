@@ -30,12 +30,10 @@ from tracker.at_risk import (
     LearnerRow,
     at_risk_reasons,
     is_stuck,
-    sort_rows,
 )
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
 from tracker.progress_math import percent
 from tracker.selectors import plans as plan_reads
-from tracker.selectors.exports import csv_safe
 
 
 @dataclass
@@ -148,7 +146,8 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
 def learner_rows(
     cohort: Cohort, sections: list[SectionColumn], *, now: datetime
 ) -> list[LearnerRow]:
-    """One row per member with their figures, plan status and at-risk reasons.
+    """One row per member with their figures, plan status and at-risk reasons, all members at
+    once. The reference that selectors/cohort_dashboard.py's SQL is tested against.
 
     Queries: the membership aggregate (1), then `plan_statuses` (2).
     """
@@ -307,50 +306,3 @@ def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> 
         )
     done = sum(1 for p in progress.values() if p.status == Status.DONE)
     return LearnerDetail(sections=sections, done=done, total=len(items))
-
-
-def export_table(cohort: Cohort, *, now: datetime) -> list[list]:
-    """The CSV export: a header, then one row per learner by name with the dashboard's
-    summary columns followed by one status column per item, headed by the item's slug.
-
-    Queries: items, the membership aggregate, plan statuses, the status grid.
-    """
-    items = cohort_items(cohort)
-    sections = section_columns(cohort, items)
-    rows = sort_rows(learner_rows(cohort, sections, now=now), sort="name", direction="asc")
-    grid = status_grid(cohort, items)
-    header = [
-        "learner",
-        "email",
-        "overall_percent",
-        "done",
-        "skipped",
-        "in_progress",
-        *[f"section_percent:{s.title}" for s in sections],
-        "done_last_7_days",
-        "last_active",
-        "plan_status",
-        "at_risk",
-        "at_risk_reasons",
-        *[item.slug for item in items],
-    ]
-    table = [header]
-    for row in rows:
-        table.append(
-            [
-                csv_safe(row.name),
-                csv_safe(row.email),
-                row.overall_pct,
-                row.done,
-                row.skipped,
-                row.in_progress,
-                *row.section_pcts,
-                row.done_recent,
-                row.last_active.isoformat() if row.last_active else "",
-                row.plan_status,
-                "yes" if row.at_risk else "no",
-                csv_safe("; ".join(row.reasons)),
-                *[status_of(grid.get((row.learner_id, item.id))) for item in items],
-            ]
-        )
-    return table

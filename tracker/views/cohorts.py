@@ -13,18 +13,20 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import at_risk, planning
 from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
 from tracker.models import Cohort, Item, Membership, Status, User
+from tracker.selectors import cohort_dashboard as dashboard_reads
 from tracker.selectors import cohorts as cohort_reads
 from tracker.selectors.plans import PlanView, finish_of_items, plan_view
 from tracker.services import cohorts as services
@@ -220,22 +222,39 @@ def cohort_add_mentor(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_safe
 @never_cache
 def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    # Queries: cohort (1), items with their sections (1), the per-learner aggregate (1),
-    # plus plan_statuses (2).
+    # Queries: cohort (1), items with their sections (1), then one statement for the counts
+    # per filter and this page of learners, filtered and sorted in SQL. The same at any size.
     cohort = _mentored_cohort(request, cohort_id)
     sort, direction = at_risk.clean_sort(request.GET.get("sort"), request.GET.get("dir"))
+    show = dashboard_reads.clean_filter(request.GET.get("filter"))
     sections = cohort_reads.section_columns(cohort)
-    rows = cohort_reads.learner_rows(cohort, sections, now=_now())
-    rows = at_risk.sort_rows(rows, sort=sort, direction=direction)
+    board = dashboard_reads.dashboard(
+        cohort,
+        sections,
+        now=_now(),
+        sort=sort,
+        direction=direction,
+        show=show,
+        number=request.GET.get("page"),
+    )
+    counts, page = board.counts, board.page
     context = {
         "cohort": cohort,
         "sections": sections,
-        "rows": rows,
-        "at_risk_count": sum(row.at_risk for row in rows),
+        "rows": board.rows,
+        "page": page,
+        "page_links": _page_links(page, sort=sort, direction=direction, show=show),
+        "counts_all": counts["all"],
+        "at_risk_count": counts["at-risk"],
+        "behind_count": counts["behind"],
+        "inactive_count": counts["inactive"],
+        "stall_days": at_risk.STALL_DAYS,
+        "tabs": _filter_tabs(counts, sort=sort, direction=direction, show=show),
+        "show": show,
         "sort": sort,
         "direction": direction,
-        "headers": _sort_headers(sort, direction),
-        # One reverse() instead of one per row: 500 rows add up.
+        "headers": _sort_headers(sort, direction, show),
+        # One reverse() instead of one per row: 50 rows add up.
         "learners_url": reverse("cohort_dashboard", args=[cohort.pk]) + "learners/",
     }
     template = "tracker/cohort_dashboard.html"
@@ -244,8 +263,18 @@ def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
-    """For each sortable column: the link that sorts by it, and its aria-sort state."""
+def _dashboard_query(*, sort: str, direction: str, show: str, page: int = 1) -> str:
+    """The dashboard's query string; the defaults are left out so links stay short."""
+    params = {"sort": sort, "dir": direction}
+    if show != "all":
+        params["filter"] = show
+    if page != 1:
+        params["page"] = page
+    return "?" + urlencode(params)
+
+
+def _sort_headers(sort: str, direction: str, show: str) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it (back to page 1), and its aria-sort."""
     headers = {}
     for key in at_risk.SORT_KEYS:
         if key == sort:
@@ -254,8 +283,42 @@ def _sort_headers(sort: str, direction: str) -> dict[str, dict]:
         else:
             next_direction = at_risk.DEFAULT_DIRECTION[key]
             state = "none"
-        headers[key] = {"query": f"?sort={key}&dir={next_direction}", "aria_sort": state}
+        query = _dashboard_query(sort=key, direction=next_direction, show=show)
+        headers[key] = {"query": query, "aria_sort": state}
     return headers
+
+
+def _filter_tabs(counts: dict, *, sort: str, direction: str, show: str) -> list[dict]:
+    return [
+        {
+            "label": label,
+            "count": counts[key],
+            "query": _dashboard_query(sort=sort, direction=direction, show=key),
+            "current": key == show,
+        }
+        for key, label in dashboard_reads.FILTERS.items()
+    ]
+
+
+def _page_links(page: Page, *, sort: str, direction: str, show: str) -> dict:
+    """Previous, next and numbered page links, with gaps ("…") once there are many pages."""
+
+    def query(number: int) -> str:
+        return _dashboard_query(sort=sort, direction=direction, show=show, page=number)
+
+    numbers = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            numbers.append({"gap": True})
+        else:
+            numbers.append(
+                {"number": number, "query": query(number), "current": number == page.number}
+            )
+    return {
+        "numbers": numbers,
+        "previous": query(page.previous_page_number()) if page.has_previous() else None,
+        "next": query(page.next_page_number()) if page.has_next() else None,
+    }
 
 
 @login_required
@@ -368,13 +431,24 @@ def _cohort_plan(plan: PlanView, detail: cohort_reads.LearnerDetail, now: dateti
     }
 
 
+class _Echo:
+    """A file-like object for csv.writer that hands each line back instead of storing it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
 @login_required
 @require_safe
 @never_cache
-def cohort_export(request: HttpRequest, cohort_id: int) -> HttpResponse:
+def cohort_export(request: HttpRequest, cohort_id: int) -> StreamingHttpResponse:
     cohort = _mentored_cohort(request, cohort_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Echo())
+    rows = dashboard_reads.export_rows(cohort, now=_now())
+    # Streamed: 50,000 learners would otherwise sit in memory as rows and then as one string.
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
     filename = f"cohort-{cohort.pk}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(cohort_reads.export_table(cohort, now=_now()))
     return response
