@@ -484,3 +484,24 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     # release: as before topics
     with django_assert_num_queries(8):
         set_status(learner=learner, item=lonely, status=Status.DONE)
+
+
+def test_a_click_on_the_roadmap_page_updates_the_twin_row_on_the_same_page(
+    learner_client, learner, llm_and_data_science
+):
+    follow(learner, "llm")
+    concept, technique = item("llm", "rlhf"), item("llm", "technique-rlhf")
+    url = reverse("set_item_status", args=["llm", "rlhf"])
+
+    response = learner_client.post(
+        url, {"status": "done", "next": "/roadmaps/llm/"}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    pressed = 'id="status-{}-done" name="status" value="done" aria-pressed="true"'
+    assert pressed.format(concept.pk) in html  # the clicked row
+    twin_row = re.search(
+        rf"<template>\s*<(tr|li) id=\"item-{technique.pk}\" hx-swap-oob=\"true\"", html
+    )
+    assert twin_row, "the twin's row on the same page is swapped out of band"
+    assert pressed.format(technique.pk) in html

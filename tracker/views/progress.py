@@ -66,7 +66,26 @@ def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str)
     bars = render_to_string(
         "tracker/partials/_progress_bars_oob.html", {"progress": progress, "section": section}
     )
-    return html + bars
+    return html + bars + _twin_rows(request, item)
+
+
+def _twin_rows(request: HttpRequest, item) -> str:
+    """The rows of the item's shared-topic twins on the same roadmap page, swapped out of band:
+    they are the same piece of progress, so they changed too."""
+    twins = Item.objects.twins_of(item).filter(roadmap_id=item.roadmap_id)
+    html = []
+    for slug in twins.values_list("slug", flat=True):
+        twin = page_cache.row_parts(request, item.roadmap.slug, slug)
+        if twin is None:
+            continue
+        row = page_cache.row_html(request, twin, item.my_progress)
+        row = row.replace(
+            f'id="item-{twin.item.id}"', f'id="item-{twin.item.id}" hx-swap-oob="true"', 1
+        )
+        path = request.POST.get("next") or request.get_full_path()
+        # A <template> lets htmx take table rows out of band as well as list entries.
+        html.append(f"<template>{page_cache.personalize(row, request, path=path)}</template>")
+    return "".join(html)
 
 
 @login_required
