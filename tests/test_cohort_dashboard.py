@@ -218,7 +218,9 @@ def test_behind_plan_is_a_risk(frozen, mentor, monkeypatch):
     monkeypatch.setattr(
         plans,
         "plan_statuses",
-        lambda learners, now: {u.pk: plans.PlanStatus(state=PlanState.BEHIND) for u in learners},
+        lambda learners, now: {
+            u.pk: plans.Position(state=PlanState.BEHIND, weekly_hours=5) for u in learners
+        },
     )
     row = rows_by_name(cohort)["Solo"]
     assert row.plan_label == "Behind"
@@ -228,9 +230,9 @@ def test_behind_plan_is_a_risk(frozen, mentor, monkeypatch):
 def test_plan_status_comes_from_the_plans_area(frozen, mentor):
     cohort, learner, item = _one_learner_cohort(mentor)
     record(learner, item, Status.DONE, at=ago(days=1))
-    # No weekly snapshot saved yet: the plans area says "no plan", which is not a risk.
+    # The roadmap's one item is done: the plans area says "finished", which is not a risk.
     row = rows_by_name(cohort)["Solo"]
-    assert row.plan_status == PlanState.NO_PLAN
+    assert row.plan_status == PlanState.FINISHED
     assert row.reasons == []
 
 
@@ -239,8 +241,8 @@ def test_a_mentor_sees_one_plan_label_and_creates_no_snapshot(frozen, mentor, me
     record(learner, item, Status.DONE, at=ago(days=1))
     dashboard = mentor_client.get(f"/cohorts/{cohort.pk}/").content.decode()
     page = mentor_client.get(f"/cohorts/{cohort.pk}/learners/{learner.pk}/").content.decode()
-    assert '<span class="plan plan-no_plan">No plan</span>' in dashboard
-    assert "Plan status: <strong" in page and ">No plan</strong>" in page
+    assert '<span class="plan plan-finished">Finished</span>' in dashboard
+    assert "Plan status: <strong" in page and ">Finished</strong>" in page
     # Looking is read-only: the learner's week is snapshotted when they (or the rollover) do.
     assert not WeekPlan.objects.filter(learner=learner).exists()
 
@@ -459,8 +461,9 @@ def test_dashboard_query_count_does_not_grow_with_learners(
 ):
     cohort = _big_cohort(mentor, learners)
     # 1 session, 2 user, 3 cohort (scoped to the mentor, with its roadmap), 4 active items
-    # with their sections, 5 memberships with every aggregate and subquery, 6-7 plan_statuses
-    # (snapshots; done and skipped progress). The budget is 12; at 500 learners any per-row
+    # with their sections, 5 memberships with every aggregate and subquery, 6-12 plan_statuses
+    # (the plans' inputs: active roadmaps, follows, progress, items, prerequisite links;
+    # snapshots; done and skipped progress). The budget is 12; at 500 learners any per-row
     # query would blow it.
     with django_assert_max_num_queries(12):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/")
@@ -473,9 +476,9 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     frozen, mentor, mentor_client, django_assert_max_num_queries, learners
 ):
     cohort = _big_cohort(mentor, learners)
-    # Export: session, user, cohort, items with sections, memberships aggregate, 2 plan
-    # status queries, the status grid.
-    with django_assert_max_num_queries(8):
+    # Export: session, user, cohort, items with sections, memberships aggregate, 7 plan
+    # status queries (as on the dashboard), the status grid.
+    with django_assert_max_num_queries(13):
         mentor_client.get(f"/cohorts/{cohort.pk}/export.csv")
     # Heatmap: session, user, cohort, items, member count, a page of members with their
     # accounts, that page's statuses.

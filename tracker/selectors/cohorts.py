@@ -126,6 +126,7 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
             "learner__display_name",
             "learner__weekly_hours",
             "learner__time_zone",
+            "learner__target_date",
         )
         .annotate(
             done=count(Q(learner__progress__status=Status.DONE)),
@@ -150,7 +151,7 @@ def learner_rows(
 ) -> list[LearnerRow]:
     """One row per member with their figures, plan status and at-risk reasons.
 
-    Queries: the membership aggregate (1), then `plan_statuses` (2).
+    Queries: the membership aggregate (1), then `plan_statuses` (7).
     """
     total = sum(s.item_count for s in sections)
     totals = [s.item_count for s in sections]

@@ -17,20 +17,28 @@ from tracker.content_cache import (
     profile_stamp,
 )
 from tracker.models import Roadmap
-from tracker.selectors.plans import plan_status
+from tracker.selectors.plans import plan_view
 from tracker.selectors.progress import load_dashboard
-from tracker.selectors.roadmaps import followed_roadmaps
 
 TEMPLATE = "tracker/dashboard.html"
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
-    roadmaps = followed_roadmaps(request.user)
-    dashboard = load_dashboard(request.user, roadmaps, now=now)
+    # Status and next-up are the plan's position, as /plan/ shows it (`where_am_i`); the
+    # dashboard reuses the plan's roadmaps and progress rows rather than reading them twice.
+    plan = plan_view(learner=request.user, now=now)
+    position = plan.position
+    dashboard = load_dashboard(
+        request.user,
+        plan.roadmaps,
+        now=now,
+        next_up_ids=position.next_up_ids,
+        progress=plan.progress,
+    )
     context = {
         "dashboard": dashboard,
         "chart": progress_math.chart(dashboard.weeks),
-        "plan_status": plan_status(request.user, now=now),
+        "plan_status": position,
         "csrf_token": CSRF_SENTINEL,
     }
     return str(render_to_string(f"{TEMPLATE}#dashboard-body", context, request=request))
