@@ -445,7 +445,7 @@ def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items
         plans.ensure_week_snapshot(learner=following)
     learner_client.force_login(following)  # two weeks on, the first session has expired
     body = learner_client.get("/").content.decode()
-    assert ">Behind</strong>: 16 h short of the 16 h planned" in body
+    assert " Behind</strong>: 16 h short of the 16 h planned" in body
     assert 'href="/plan/"' in body
 
 
