@@ -229,7 +229,7 @@ def test_the_digest_shows_the_same_status_as_the_plan(roadmap):
     plans.ensure_week_snapshot(learner=person)
     digest = plan_reads.weekly_digest(learner=person)
     text = render_to_string("email/weekly_digest.txt", {"digest": digest, "view": digest.view})
-    assert "Status: No target." in text
+    assert "Status: No target" in text
     assert digest.view.position == plan_reads.where_am_i(person, now=MONDAY)
 
 
@@ -268,3 +268,25 @@ def test_every_page_shows_the_same_status_for_each_learner(
     for state, person in made.items():
         row = table.split(f"{study_cohort.pk}/learners/{person.pk}/")[1].split("</tr>")[0]
         assert f'<span class="plan plan-{state.value}">{state.label}</span>' in row
+
+
+def test_pulling_in_more_work_adds_next_weeks_items_once_and_only_when_asked(
+    client, roadmap, items
+):
+    person = make_learner(roadmap, target=FAR_TARGET)
+    page(client, person, "/plan/")
+    # Before the week's list is worked through the button adds nothing.
+    client.post("/plan/pull-in/")
+    assert len(WeekPlan.objects.get(learner=person).entries) == 2
+    done(person, items[0])
+    done(person, items[1])
+    assert client.get("/plan/pull-in/").status_code == 405
+    response = client.post("/plan/pull-in/", follow=True)
+    assert "Added 2 items to this week." in response.content.decode()
+    client.post("/plan/pull-in/")  # a second click: the new items are still open
+    entries = WeekPlan.objects.get(learner=person).entries
+    assert [e["item"] for e in entries] == [item.pk for item in items[:4]]
+    body = page(client, person, "/plan/")
+    this_week = body.split('id="this-week-list"')[1].split("</ul>")[0]
+    assert "Topic 3" in this_week and 'id="more-work"' not in body
+    assert "Re-plan this week" in body

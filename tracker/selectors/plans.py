@@ -392,6 +392,18 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
     return _entries_json(plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None)
 
 
+def more_work_entries(learner: User, inputs: PlanInputs, current: list[dict], now: datetime):
+    """The entries "pull in more work" adds to this week: the plan's next week's worth."""
+    start = planning.week_start(now, learner.time_zone)
+    upcoming = _upcoming(learner, inputs, current, now, start)
+    return _entries_json(upcoming.weeks[0] if upcoming.weeks else None)
+
+
+def is_worked_through(inputs: PlanInputs, entries: list[dict]) -> bool:
+    """Every entry of a week's list is done or skipped (an empty list is not worked through)."""
+    return bool(entries) and all(_is_finished(inputs, entry["item"]) for entry in entries)
+
+
 # ---- the plan page ----------------------------------------------------------------------------
 
 
