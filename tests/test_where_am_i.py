@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
-from tracker import planning
+from tracker import at_risk, planning
 from tracker.models import Cohort, Membership, RoadmapFollow, Status, WeekPlan
 from tracker.planning import PlanState
 from tracker.selectors import plans as plan_reads
@@ -290,3 +290,14 @@ def test_pulling_in_more_work_adds_next_weeks_items_once_and_only_when_asked(
     this_week = body.split('id="this-week-list"')[1].split("</ul>")[0]
     assert "Topic 3" in this_week and 'id="more-work"' not in body
     assert "Re-plan this week" in body
+
+
+def test_an_unreachable_target_is_a_reason_a_mentor_sees():
+    reasons = at_risk.at_risk_reasons(
+        last_active=MONDAY,
+        joined_at=MONDAY - timedelta(days=3),
+        stuck_item=None,
+        plan_status=PlanState.UNREACHABLE,
+        now=MONDAY,
+    )
+    assert reasons == ["Target unreachable"]

@@ -12,13 +12,15 @@ How the weeks fit together:
   not done come back in roadmap order.
 - Past weeks are their snapshots, with each entry marked done or not (see `_entry_done`).
 
-"Behind" (`PlanStatus`; its states are `planning.PlanState`), precisely: with `planned` the
-hours of all past weeks' snapshots (weeks before the learner's current local week), minus
-entries for items since skipped, and `done` the estimated hours of the items completed since
-the first of those weeks began (work ahead of plan counts, including this week's), a learner
-is behind when `planned - done > weekly_hours`, i.e. more than one week's budget short. A
-learner with no snapshot at all has no plan yet; one whose only snapshot is this week's is on
-track.
+Where a learner stands (`where_am_i` -> `Position`; its states are `planning.PlanState`, first
+rule that applies: no plan, finished, no target, target unreachable, behind, on track) is
+worked out once, by `_position`, for one learner (`plan_view`) or many (`plan_statuses`).
+"Behind", precisely: with `planned` the hours of all past weeks' snapshots (weeks before the
+learner's current local week), minus entries for items since skipped, and `done` the estimated
+hours of the items completed since the first of those weeks began (work ahead of plan counts,
+including this week's), a learner is behind when `planned - done > weekly_hours`, i.e. more
+than one week's budget short (with no snapshot of a past week, nothing is short). It applies
+only with a target in reach.
 """
 
 from __future__ import annotations
