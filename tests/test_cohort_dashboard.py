@@ -221,7 +221,9 @@ def test_behind_plan_is_a_risk(frozen, mentor, monkeypatch):
     monkeypatch.setattr(
         plans,
         "plan_statuses",
-        lambda learners, now: {u.pk: plans.PlanStatus(state=PlanState.BEHIND) for u in learners},
+        lambda learners, now: {
+            u.pk: plans.Position(state=PlanState.BEHIND, weekly_hours=5) for u in learners
+        },
     )
     row = rows_by_name(cohort)["Solo"]
     assert row.plan_label == "Behind"
@@ -231,9 +233,9 @@ def test_behind_plan_is_a_risk(frozen, mentor, monkeypatch):
 def test_plan_status_comes_from_the_plans_area(frozen, mentor):
     cohort, learner, item = _one_learner_cohort(mentor)
     record(learner, item, Status.DONE, at=ago(days=1))
-    # No weekly snapshot saved yet: the plans area says "no plan", which is not a risk.
+    # The roadmap's one item is done: the plans area says "finished", which is not a risk.
     row = rows_by_name(cohort)["Solo"]
-    assert row.plan_status == PlanState.NO_PLAN
+    assert row.plan_status == PlanState.FINISHED
     assert row.reasons == []
 
 
@@ -242,8 +244,8 @@ def test_a_mentor_sees_one_plan_label_and_creates_no_snapshot(frozen, mentor, me
     record(learner, item, Status.DONE, at=ago(days=1))
     dashboard = mentor_client.get(f"/cohorts/{cohort.pk}/").content.decode()
     page = mentor_client.get(f"/cohorts/{cohort.pk}/learners/{learner.pk}/").content.decode()
-    assert '<span class="plan plan-no_plan">No plan</span>' in dashboard
-    assert "Plan status: <strong" in page and ">No plan</strong>" in page
+    assert '<span class="plan plan-finished">Finished</span>' in dashboard
+    assert "Plan status: <strong" in page and ">Finished</strong>" in page
     # Looking is read-only: the learner's week is snapshotted when they (or the rollover) do.
     assert not WeekPlan.objects.filter(learner=learner).exists()
 

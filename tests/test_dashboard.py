@@ -166,11 +166,17 @@ def test_visitors_get_the_landing_page(client, roadmap):
     assert "Next up" not in page
 
 
-def test_new_learner_sees_the_first_items_ready_to_start(learner_client, learner, roadmap):
+def test_new_learner_sees_next_up_in_the_plans_order(learner_client, learner, roadmap):
     follow_roadmap(learner=learner, roadmap=roadmap)  # chosen in the first-run step
     page = learner_client.get("/").content.decode()
     next_up_list = page.split('id="next-heading"')[1].split("</ol>")[0]
-    assert re.findall(r">(Alpha|Beta|Gamma|Delta)</a>", next_up_list) == ["Alpha", "Gamma"]
+    # The plan's order: roadmap order, a prerequisite (Alpha for Beta) always first.
+    assert re.findall(r">(Alpha|Beta|Gamma|Delta)</a>", next_up_list) == [
+        "Alpha",
+        "Beta",
+        "Gamma",
+        "Delta",
+    ]
     assert "0 done · 4 in all" in page
     assert "No streak yet" in page
 
@@ -189,7 +195,7 @@ def test_dashboard_shows_progress_next_up_activity_and_streak(learner_client, le
     assert "Basics" in by_section and "1 done · 1 skipped · 3 in all" in by_section
     assert "Projects" in by_section and "0 done · 1 in all" in by_section
     next_up_list = page.split('id="next-heading"')[1].split("</ol>")[0]
-    assert re.findall(r">(Alpha|Beta|Gamma|Delta)</a>", next_up_list) == ["Beta"]
+    assert re.findall(r">(Alpha|Beta|Gamma|Delta)</a>", next_up_list) == ["Beta", "Delta"]
     assert "In progress" in next_up_list
     activity = page.split('id="activity-heading"')[1].split("</section>")[0]
     assert activity.index("Beta") < activity.index("Gamma") < activity.index("Alpha")
@@ -246,9 +252,12 @@ def test_times_in_recent_activity_are_in_the_learners_zone(learner_client, learn
     assert "Mon 30 Nov, 01:00" in page
 
 
-def test_plan_indicator_invites_a_learner_without_a_plan_to_make_one(learner_client, roadmap):
+def test_plan_indicator_shows_a_learner_without_a_target_their_projected_finish(
+    learner_client, roadmap
+):
     page = learner_client.get("/").content.decode()
-    assert "plan-indicator" in page and "No study plan yet" in page
+    assert "plan-indicator" in page and "No target" in page and "you'd finish around" in page
+    assert 'href="/me/">Set a target date' in page
 
 
 def _content_and_history(learner, *, sections: int, items: int, history: int):
@@ -278,10 +287,10 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     _content_and_history(learner, sections=sections, items=items, history=history)
     # (set_status followed it already when there is history)
     RoadmapFollow.objects.get_or_create(learner=learner, roadmap=Roadmap.objects.get(slug="big"))
-    # A cold cache: session (django_session), user, follows, items (with
-    # sections and roadmaps), prerequisite links, progress rows, the weeks with something
-    # done, the chart's events, the latest events with their items, plan status: week plan
-    # snapshots, finished progress with item hours
+    # A cold cache: session (django_session), user; the plan (where_am_i): follows, items
+    # with roadmaps, prerequisite links, progress rows with item hours, week plan snapshots;
+    # the dashboard: items (with sections and roadmaps), the weeks with something done, the
+    # chart's events, the latest events with their items.
     with django_assert_max_num_queries(11):
         response = learner_client.get("/")
     assert response.status_code == 200
@@ -290,7 +299,8 @@ def test_dashboard_runs_a_fixed_number_of_queries(
 
 def test_load_dashboard_works_without_http(learner, roadmap):
     set_status(learner=learner, item=items_of(roadmap)["a"], status=Status.DONE)
-    dashboard = load_dashboard(learner, [roadmap], now=timezone.now())
+    ids = [item.pk for item in roadmap.items.order_by("order")]
+    dashboard = load_dashboard(learner, [roadmap], now=timezone.now(), next_up_ids=ids[1:3])
     assert dashboard.counts.done == 1
     assert [item.slug for item in dashboard.next_up] == ["b", "c"]
     assert dashboard.streak == 1

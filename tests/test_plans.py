@@ -196,13 +196,22 @@ def test_the_plan_page_has_no_id_in_its_urls_to_reach_another_learners_plan(
 # ---- plan status ----------------------------------------------------------------------------
 
 
-def test_plan_status_is_no_plan_before_any_snapshot_and_on_track_in_the_first_week(following):
-    assert plan_reads.plan_status(following).state == PlanState.NO_PLAN
+def aim_for(learner, target=date(2026, 12, 31)):
+    learner.target_date = target
+    learner.save(update_fields=["target_date"])
+    return learner
+
+
+def test_plan_status_is_no_target_without_one_and_on_track_with_one_in_reach(following):
+    assert plan_reads.plan_status(following).state == PlanState.NO_TARGET
     plans.ensure_week_snapshot(learner=following)
+    assert plan_reads.plan_status(following).state == PlanState.NO_TARGET
+    aim_for(following)
     assert plan_reads.plan_status(following).state == PlanState.ON_TRACK
 
 
 def test_falling_more_than_a_week_short_is_behind(following, items, time_machine):
+    aim_for(following)
     # Two past weeks planned 8 h each; 4 h done. 16 - 4 = 12 > 8: behind.
     for week in range(2):
         time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
@@ -223,6 +232,7 @@ def test_falling_more_than_a_week_short_is_behind(following, items, time_machine
 
 
 def test_skipping_a_planned_item_does_not_count_against_the_learner(following, items, time_machine):
+    aim_for(following)
     plans.ensure_week_snapshot(learner=following)
     time_machine.move_to(MONDAY + timedelta(weeks=1), tick=False)
     plans.ensure_week_snapshot(learner=following)
@@ -234,9 +244,9 @@ def test_skipping_a_planned_item_does_not_count_against_the_learner(following, i
     assert status.planned_hours == 0 and status.state == PlanState.ON_TRACK
 
 
-def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, items):
+def test_plan_statuses_costs_seven_queries_for_five_or_fifty_learners(roadmap, items):
     def make(count):
-        people = UserFactory.create_batch(count)
+        people = UserFactory.create_batch(count, target_date=date(2026, 12, 31))
         for person in people:
             RoadmapFollow.objects.create(learner=person, roadmap=roadmap)
             plans.save_week_plan(learner=person, now=MONDAY - timedelta(weeks=1))
@@ -246,8 +256,9 @@ def test_plan_statuses_costs_two_queries_for_five_or_fifty_learners(roadmap, ite
     for people in (make(5), make(50)):
         with CaptureQueriesContext(connection) as queries:
             statuses = plan_reads.plan_statuses(people)
-        # 1: the learners' snapshots; 2: their done/skipped progress with item hours.
-        assert len(queries) == 2
+        # load_plan_inputs_for: active roadmaps, follows, progress, items, prerequisite
+        # links; then the learners' snapshots; their done/skipped progress with item hours.
+        assert len(queries) == 7
         assert {s.state for s in statuses.values()} == {PlanState.ON_TRACK}
         assert set(statuses) == {p.pk for p in people}
 
@@ -427,13 +438,14 @@ def test_the_weeks_done_count_refreshes_as_an_htmx_fragment(following, learner_c
 
 
 def test_the_dashboard_shows_the_plan_indicator(following, learner_client, items, time_machine):
-    assert "No study plan yet" in learner_client.get("/").content.decode()
+    assert "No target" in learner_client.get("/").content.decode()
+    aim_for(following)
     for week in range(3):  # two past weeks of 8 h planned, nothing done
         time_machine.move_to(MONDAY + timedelta(weeks=week), tick=False)
         plans.ensure_week_snapshot(learner=following)
     learner_client.force_login(following)  # two weeks on, the first session has expired
     body = learner_client.get("/").content.decode()
-    assert "Behind plan" in body and "16 h short of the 16 h planned" in body
+    assert " Behind</strong>: 16 h short of the 16 h planned" in body
     assert 'href="/plan/"' in body
 
 

@@ -8,7 +8,8 @@ Plain functions over plain data, tested without a database. The rules:
   time falls in the last 7 x 24 hours.
 - At risk, for any of these reasons: no activity for 14 days (counted from the last status
   change, or from joining the cohort when there is none); an item in progress for more than
-  3x its estimated weeks (effort hours / the learner's weekly hours); behind their study plan.
+  3x its estimated weeks (effort hours / the learner's weekly hours); behind their study plan;
+  a target date that has passed or cannot be met.
 
 tracker/selectors/cohort_dashboard.py applies the same rules and sort keys in SQL, so that a
 cohort of thousands pages on the server; tests/test_cohort_dashboard.py compares the two.
@@ -83,6 +84,8 @@ def at_risk_reasons(
         reasons.append(f"“{stuck_item}” in progress for over {STUCK_FACTOR} times its estimate")
     if plan_status == PlanState.BEHIND:
         reasons.append("Behind plan")
+    elif plan_status == PlanState.UNREACHABLE:
+        reasons.append("Target unreachable")
     return reasons
 
 
@@ -128,7 +131,15 @@ class LearnerRow:
         return PlanState(self.plan_status).label
 
 
-_PLAN_RANK = {PlanState.BEHIND: 3, PlanState.NO_PLAN: 2, PlanState.ON_TRACK: 0}
+# Which plan status needs a look first, among rows with as many reasons.
+_PLAN_RANK = {
+    PlanState.UNREACHABLE: 4,
+    PlanState.BEHIND: 3,
+    PlanState.NO_PLAN: 2,
+    PlanState.NO_TARGET: 1,
+    PlanState.ON_TRACK: 0,
+    PlanState.FINISHED: 0,
+}
 
 
 def _sort_key(sort: str):

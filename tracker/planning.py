@@ -53,6 +53,9 @@ class PlanState(StrEnum):
     ON_TRACK = "on_track"
     BEHIND = "behind"
     NO_PLAN = "no_plan"
+    NO_TARGET = "no_target"
+    UNREACHABLE = "unreachable"
+    FINISHED = "finished"
 
     @property
     def label(self) -> str:
@@ -63,7 +66,13 @@ _PLAN_STATE_LABELS = {
     PlanState.ON_TRACK: "On track",
     PlanState.BEHIND: "Behind",
     PlanState.NO_PLAN: "No plan",
+    PlanState.NO_TARGET: "No target",
+    PlanState.UNREACHABLE: "Target unreachable",
+    PlanState.FINISHED: "Finished",
 }
+
+# Pace counts the hours of items done over this many recent weeks.
+PACE_WEEKS = 4
 
 # The weekly budget is 1-60 h on the user model; hours needed for a target may exceed it.
 MAX_WEEKLY_HOURS = 60
@@ -334,3 +343,43 @@ def make_plan(
         target=target,
         order=tuple(item.id for item in ordered),
     )
+
+
+def plan_state(
+    *,
+    has_items: bool,
+    open_items: int,
+    target_date: date | None,
+    projected_finish: date | None,
+    today: date,
+    shortfall: int,
+    weekly_hours: int,
+) -> PlanState:
+    """The learner's one status, first rule that applies.
+
+    No plan (nothing followed to plan); finished (nothing left open); no target; target
+    unreachable (passed, or the projected finish is after it); behind (more than a week's
+    budget short of the hours planned for past weeks); else on track.
+    """
+    if not has_items:
+        return PlanState.NO_PLAN
+    if open_items == 0:
+        return PlanState.FINISHED
+    if target_date is None:
+        return PlanState.NO_TARGET
+    if target_date < today or (projected_finish is not None and projected_finish > target_date):
+        return PlanState.UNREACHABLE
+    if shortfall > weekly_hours:
+        return PlanState.BEHIND
+    return PlanState.ON_TRACK
+
+
+def recent_pace(done: Collection[tuple[datetime, int]], *, now: datetime) -> int:
+    """Whole hours a week done over the last PACE_WEEKS weeks (item estimates, done only)."""
+    since = now - timedelta(weeks=PACE_WEEKS)
+    return round(sum(hours for at, hours in done if at >= since) / PACE_WEEKS)
+
+
+def next_up_order(this_week: list[int], plan_order: tuple[int, ...], *, limit: int) -> tuple:
+    """The plan's own order: this week's open items, then the weeks after, each item once."""
+    return tuple(dict.fromkeys([*this_week, *plan_order]))[:limit]

@@ -12,13 +12,15 @@ How the weeks fit together:
   not done come back in roadmap order.
 - Past weeks are their snapshots, with each entry marked done or not (see `_entry_done`).
 
-"Behind" (`PlanStatus`; its states are `planning.PlanState`), precisely: with `planned` the
-hours of all past weeks' snapshots (weeks before the learner's current local week), minus
-entries for items since skipped, and `done` the estimated hours of the items completed since
-the first of those weeks began (work ahead of plan counts, including this week's), a learner
-is behind when `planned - done > weekly_hours`, i.e. more than one week's budget short. A
-learner with no snapshot at all has no plan yet; one whose only snapshot is this week's is on
-track.
+Where a learner stands (`where_am_i` -> `Position`; its states are `planning.PlanState`, first
+rule that applies: no plan, finished, no target, target unreachable, behind, on track) is
+worked out once, by `_position`, for one learner (`plan_view`) or many (`plan_statuses`).
+"Behind", precisely: with `planned` the hours of all past weeks' snapshots (weeks before the
+learner's current local week), minus entries for items since skipped, and `done` the estimated
+hours of the items completed since the first of those weeks began (work ahead of plan counts,
+including this week's), a learner is behind when `planned - done > weekly_hours`, i.e. more
+than one week's budget short (with no snapshot of a past week, nothing is short). It applies
+only with a target in reach.
 """
 
 from __future__ import annotations
@@ -37,15 +39,27 @@ from tracker.models import Item, Progress, Roadmap, RoadmapFollow, Status, User,
 from tracker.planning import PlanState
 from tracker.selectors.roadmaps import followed_roadmaps
 
-# ---- plan status ------------------------------------------------------------------------------
+# ---- where am I -------------------------------------------------------------------------------
+
+# How many items "next up" lists, on the dashboard and when pulling in more work.
+NEXT_UP = 5
 
 
 @dataclass(frozen=True)
-class PlanStatus:
+class Position:
+    """Where a learner stands: the one result the dashboard, /plan/, mentors and the digest show."""
+
     state: PlanState
+    weekly_hours: int
+    pace: int = 0  # whole hours a week done over the last planning.PACE_WEEKS weeks
+    projected_finish: date | None = None
+    target: planning.TargetStatus | None = None
+    target_passed: bool = False
+    remaining_hours: int = 0
+    next_up_ids: tuple[int, ...] = ()
+    this_week: tuple[dict, ...] = ()  # the week's snapshot entries, or as it would be saved
     planned_hours: int = 0
     done_hours: int = 0
-    weekly_hours: int = 0
     past_weeks: int = 0
 
     @property
@@ -69,6 +83,10 @@ class PlanStatus:
         return self.state.label
 
 
+# The name the mentor pages and older callers use.
+PlanStatus = Position
+
+
 @dataclass(frozen=True)
 class _Finished:
     item_id: int
@@ -77,15 +95,14 @@ class _Finished:
     hours: int
 
 
-def _status_from(
+def _behind_figures(
     learner: User, snapshots: list[tuple[date, list]], finished: list[_Finished], now: datetime
-) -> PlanStatus:
-    if not snapshots:
-        return PlanStatus(state=PlanState.NO_PLAN, weekly_hours=learner.weekly_hours)
+) -> tuple[int, int, int]:
+    """Hours planned for past weeks, hours done since the first of them, and how many weeks."""
     current = planning.week_start(now, learner.time_zone)
     past = sorted((start, entries) for start, entries in snapshots if start < current)
     if not past:
-        return PlanStatus(state=PlanState.ON_TRACK, weekly_hours=learner.weekly_hours)
+        return 0, 0, 0
     skipped = {row.item_id for row in finished if row.status == Status.SKIPPED}
     planned = sum(
         entry["hours"] for _, entries in past for entry in entries if entry["item"] not in skipped
@@ -96,19 +113,70 @@ def _status_from(
         for row in finished
         if row.status == Status.DONE and row.completed_at and row.completed_at >= since
     )
-    state = PlanState.BEHIND if planned - done > learner.weekly_hours else PlanState.ON_TRACK
-    return PlanStatus(
+    return planned, done, len(past)
+
+
+def _position(
+    learner: User,
+    inputs: PlanInputs,
+    snapshots: list[tuple[date, list]],
+    finished: list[_Finished],
+    now: datetime,
+) -> tuple[Position, planning.Plan]:
+    """The learner's Position, and the weeks after this one it was worked out from."""
+    tz = learner.time_zone
+    today = planning.local_date(now, tz)
+    start = planning.week_start(now, tz)
+    current = next((entries for monday, entries in snapshots if monday == start), None)
+    upcoming = _upcoming(learner, inputs, current, now, start)
+    items = plan_items(inputs, {})
+    finished_ids = {i.id for i in items if i.status in planning.FINISHED}
+    this_week = current if current is not None else _entries_json(_week_of(upcoming, start))
+    this_week_open = [e["item"] for e in current or () if not _is_finished(inputs, e["item"])]
+    finish = _finish(upcoming, start + timedelta(days=6), bool(this_week_open), today)
+    planned, done, past_weeks = _behind_figures(learner, snapshots, finished, now)
+    target = _target(learner, inputs, finish, now, today)
+    state = planning.plan_state(
+        has_items=bool(items),
+        open_items=len(items) - len(finished_ids),
+        target_date=learner.target_date,
+        projected_finish=finish,
+        today=today,
+        shortfall=planned - done,
+        weekly_hours=learner.weekly_hours,
+    )
+    pace = planning.recent_pace(
+        [(r.completed_at, r.hours) for r in finished if r.status == Status.DONE and r.completed_at],
+        now=now,
+    )
+    position = Position(
         state=state,
+        weekly_hours=learner.weekly_hours,
+        pace=pace,
+        projected_finish=finish,
+        target=target,
+        target_passed=bool(learner.target_date and learner.target_date < today),
+        remaining_hours=sum(item.remaining_hours for item in items),
+        next_up_ids=planning.next_up_order(this_week_open, upcoming.order, limit=NEXT_UP),
+        this_week=tuple(this_week),
         planned_hours=planned,
         done_hours=done,
-        weekly_hours=learner.weekly_hours,
-        past_weeks=len(past),
+        past_weeks=past_weeks,
     )
+    return position, upcoming
+
+
+def _is_finished(inputs: PlanInputs, item_id: int) -> bool:
+    row = inputs.progress.get(item_id)
+    return bool(row and row.status in planning.FINISHED)
+
+
+def _week_of(plan: planning.Plan, monday: date) -> planning.Week | None:
+    return plan.weeks[0] if plan.weeks and plan.weeks[0].start == monday else None
 
 
 def _finished_rows(learner_ids: list[int]) -> dict[int, list[_Finished]]:
     rows = defaultdict(list)
-    twins: dict[tuple[int, str], list[_Finished]] = defaultdict(list)
     for learner_id, item_id, status, completed_at, hours, topic in (
         Progress.objects.filter(learner_id__in=learner_ids)
         .finished()
@@ -116,26 +184,37 @@ def _finished_rows(learner_ids: list[int]) -> dict[int, list[_Finished]]:
             "learner_id", "item_id", "status", "completed_at", "item__effort_hours", "item__topic"
         )
     ):
-        row = _Finished(item_id, status, completed_at, hours)
-        (twins[learner_id, topic] if topic else rows[learner_id]).append(row)
-    # A shared topic's hours count once, at its largest estimate, as the plan schedules it;
-    # its other rows stay (with no hours) so that a skip still names every twin.
-    for (learner_id, _), group in twins.items():
+        rows[learner_id].append((_Finished(item_id, status, completed_at, hours), topic))
+    return {learner_id: _topics_once(group) for learner_id, group in rows.items()}
+
+
+def _topics_once(rows: list[tuple[_Finished, str]]) -> list[_Finished]:
+    """A shared topic's hours count once, at its largest estimate, as the plan schedules it;
+    its other rows stay (with no hours) so that a skip still names every twin."""
+    result = [row for row, topic in rows if not topic]
+    twins: dict[str, list[_Finished]] = defaultdict(list)
+    for row, topic in rows:
+        if topic:
+            twins[topic].append(row)
+    for group in twins.values():
         largest = max(group, key=lambda row: row.hours)
-        rows[learner_id] += [row if row is largest else replace(row, hours=0) for row in group]
-    return rows
+        result += [row if row is largest else replace(row, hours=0) for row in group]
+    return result
 
 
-def plan_statuses(
-    learners: Iterable[User], *, now: datetime | None = None
-) -> dict[int, PlanStatus]:
-    """Each learner's PlanStatus by user id, in two queries whatever the number of learners.
+def plan_statuses(learners: Iterable[User], *, now: datetime | None = None) -> dict[int, Position]:
+    """Each learner's Position by user id, for mentors' tables, in a fixed number of queries.
 
-    Queries: the learners' snapshots; their done and skipped progress joined to item hours.
+    Queries: `load_plan_inputs_for` (5), the learners' snapshots, their done and skipped
+    progress joined to item hours. The learners need `weekly_hours`, `time_zone` and
+    `target_date` loaded.
     """
     now = now or timezone.now()
     learners = list(learners)
+    if not learners:
+        return {}
     ids = [learner.pk for learner in learners]
+    inputs = load_plan_inputs_for(learners)
     snapshots = defaultdict(list)
     for learner_id, start, entries in WeekPlan.objects.filter(learner_id__in=ids).values_list(
         "learner_id", "week_start", "entries"
@@ -143,13 +222,20 @@ def plan_statuses(
         snapshots[learner_id].append((start, entries))
     finished = _finished_rows(ids)
     return {
-        learner.pk: _status_from(learner, snapshots[learner.pk], finished[learner.pk], now)
+        learner.pk: _position(
+            learner, inputs[learner.pk], snapshots[learner.pk], finished.get(learner.pk, []), now
+        )[0]
         for learner in learners
     }
 
 
-def plan_status(learner: User, *, now: datetime | None = None) -> PlanStatus:
-    return plan_statuses([learner], now=now)[learner.pk]
+def plan_status(learner: User, *, now: datetime | None = None) -> Position:
+    return where_am_i(learner, now=now or timezone.now())
+
+
+def where_am_i(learner: User, *, now: datetime) -> Position:
+    """The learner's Position, with `plan_view`'s queries (it never writes)."""
+    return plan_view(learner=learner, now=now).position
 
 
 # ---- planning from the database ---------------------------------------------------------------
@@ -188,7 +274,7 @@ def load_plan_inputs(learner: User) -> PlanInputs:
     progress = {
         row.item_id: row
         for row in Progress.objects.for_learner(learner).annotate(
-            item_hours=F("item__effort_hours")
+            item_hours=F("item__effort_hours"), item_topic=F("item__topic")
         )
     }
     return PlanInputs(
@@ -302,6 +388,18 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
     return _entries_json(plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None)
 
 
+def more_work_entries(learner: User, inputs: PlanInputs, current: list[dict], now: datetime):
+    """The entries "pull in more work" adds to this week: the plan's next week's worth."""
+    start = planning.week_start(now, learner.time_zone)
+    upcoming = _upcoming(learner, inputs, current, now, start)
+    return _entries_json(upcoming.weeks[0] if upcoming.weeks else None)
+
+
+def is_worked_through(inputs: PlanInputs, entries: list[dict]) -> bool:
+    """Every entry of a week's list is done or skipped (an empty list is not worked through)."""
+    return bool(entries) and all(_is_finished(inputs, entry["item"]) for entry in entries)
+
+
 # ---- the plan page ----------------------------------------------------------------------------
 
 
@@ -336,6 +434,14 @@ class PastWeek:
 
 
 @dataclass
+class UpcomingWeek:
+    start: date
+    end: date
+    hours: int
+    rows: list[EntryRow]
+
+
+@dataclass
 class PlanView:
     learner: User
     week_start: date
@@ -343,13 +449,28 @@ class PlanView:
     this_week_snapshot: WeekPlan | None
     upcoming: planning.Plan
     past: list[PastWeek]
-    status: PlanStatus
-    projected_finish: date | None
-    target: planning.TargetStatus | None
+    position: Position
     has_roadmaps: bool
     has_items: bool
-    remaining_hours: int
-    titles: dict[int, str] = field(default_factory=dict)
+    items: dict[int, Item] = field(default_factory=dict, repr=False)
+    roadmaps: list = field(default_factory=list, repr=False)  # followed, in the plan's order
+    progress: dict[int, Progress] = field(default_factory=dict, repr=False)  # by item id
+
+    @property
+    def status(self) -> Position:
+        return self.position
+
+    @property
+    def projected_finish(self) -> date | None:
+        return self.position.projected_finish
+
+    @property
+    def target(self) -> planning.TargetStatus | None:
+        return self.position.target
+
+    @property
+    def remaining_hours(self) -> int:
+        return self.position.remaining_hours
 
     @property
     def week_end(self) -> date:
@@ -365,7 +486,40 @@ class PlanView:
 
     @property
     def all_done(self) -> bool:
-        return self.has_items and self.remaining_hours == 0
+        return self.position.state == PlanState.FINISHED
+
+    @property
+    def week_done(self) -> bool:
+        """This week's list is worked through (done or skipped) while work is left."""
+        return bool(self.this_week) and not any(_still_open(row) for row in self.this_week)
+
+    @property
+    def next_up(self) -> list[Item]:
+        """The position's next-up items, in the plan's order, with the learner's progress."""
+        return [self.items[i] for i in self.position.next_up_ids if i in self.items]
+
+    @property
+    def upcoming_weeks(self) -> list[UpcomingWeek]:
+        """Every week after this one, each entry with its item for a link."""
+        return [
+            UpcomingWeek(
+                start=week.start,
+                end=week.end,
+                hours=week.hours,
+                rows=[
+                    EntryRow(
+                        item_id=e.item_id,
+                        title=e.title,
+                        hours=e.hours,
+                        continues_from_previous=e.continues_from_previous,
+                        continues_next=e.continues_next,
+                        item=self.items.get(e.item_id),
+                    )
+                    for e in week.entries
+                ],
+            )
+            for week in self.upcoming.weeks
+        ]
 
 
 def _entry_done(entry: dict, progress: Progress | None, week_ends_at: datetime) -> bool:
@@ -397,7 +551,9 @@ def _rows(entries: list[dict], items: dict[int, Item], progress: dict[int, Progr
                 title=entry["title"],
                 hours=entry["hours"],
                 continues_from_previous=entry.get("continues_from_previous", False),
-                continues_next=entry.get("continues_next", False),
+                # A finished item continues nowhere, whatever the snapshot planned for it.
+                continues_next=entry.get("continues_next", False)
+                and not (row and row.status in planning.FINISHED),
                 item=items.get(entry["item"]),
                 status=row.status if row else Status.NOT_STARTED,
                 done=bool(row and row.status == Status.DONE),
@@ -472,19 +628,19 @@ def _items_with_progress(inputs: PlanInputs, snapshots: list[WeekPlan]) -> dict[
 
 
 def _upcoming(
-    learner: User, inputs: PlanInputs, current: WeekPlan | None, now: datetime, start: date
+    learner: User, inputs: PlanInputs, current: list[dict] | None, now: datetime, start: date
 ) -> planning.Plan:
-    """The weeks after this one, planned from today's progress; this week's snapshot's hours
-    come off, so a split item continues where this week leaves it."""
+    """The weeks after this one, planned from today's progress; the hours of this week's
+    snapshot (`current`, its entries) come off, so a split item continues where it leaves it.
+    Without a snapshot the plan starts this week."""
     already = defaultdict(int)
-    if current:
-        for entry in current.entries:
-            already[entry["item"]] += entry["hours"]
+    for entry in current or ():
+        already[entry["item"]] += entry["hours"]
     return planning.make_plan(
         plan_items(inputs, already),
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
-        today=start + timedelta(days=7) if current else now,
+        today=start + timedelta(days=7) if current is not None else now,
     )
 
 
@@ -512,16 +668,15 @@ def _past_weeks(
     return past
 
 
-def _status_of_view(
-    learner: User, inputs: PlanInputs, snapshots: list[WeekPlan], now: datetime
-) -> PlanStatus:
-    """The same PlanStatus as `plan_status`, from rows the page has loaded already."""
-    finished = [
-        _Finished(p.item_id, p.status, p.completed_at, p.item_hours)
-        for p in inputs.progress.values()
-        if p.status in (Status.DONE, Status.SKIPPED)
-    ]
-    return _status_from(learner, [(s.week_start, s.entries) for s in snapshots], finished, now)
+def _finished_of(inputs: PlanInputs) -> list[_Finished]:
+    """The done and skipped rows `_finished_rows` reads, from rows the page has loaded already."""
+    return _topics_once(
+        [
+            (_Finished(p.item_id, p.status, p.completed_at, p.item_hours), p.item_topic)
+            for p in inputs.progress.values()
+            if p.status in planning.FINISHED
+        ]
+    )
 
 
 def plan_view(
@@ -536,30 +691,28 @@ def plan_view(
     """
     now = now or timezone.now()
     tz = learner.time_zone
-    today = planning.local_date(now, tz)
     start = planning.week_start(now, tz)
     inputs = load_plan_inputs(learner)
     if snapshots is None:
         snapshots = list(WeekPlan.objects.for_learner(learner).order_by("week_start"))
     current = next((s for s in snapshots if s.week_start == start), None)
     items = _items_with_progress(inputs, snapshots)
-    upcoming = _upcoming(learner, inputs, current, now, start)
-    this_week = _rows(current.entries, items, inputs.progress) if current else []
-    this_week_open = any(_still_open(row) for row in this_week)
-    finish = _finish(upcoming, start + timedelta(days=6), this_week_open, today)
+    position, upcoming = _position(
+        learner, inputs, [(s.week_start, s.entries) for s in snapshots], _finished_of(inputs), now
+    )
     return PlanView(
         learner=learner,
         week_start=start,
-        this_week=this_week,
+        this_week=_rows(current.entries, items, inputs.progress) if current else [],
         this_week_snapshot=current,
         upcoming=upcoming,
         past=_past_weeks(snapshots, items, inputs.progress, start=start, tz=tz),
-        status=_status_of_view(learner, inputs, snapshots, now),
-        projected_finish=finish,
-        target=_target(learner, inputs, finish, now, today),
+        position=position,
         has_roadmaps=bool(inputs.roadmaps),
         has_items=bool(inputs.items),
-        remaining_hours=sum(pi.remaining_hours for pi in plan_items(inputs, {})),
+        items=items,
+        roadmaps=inputs.roadmaps,
+        progress=inputs.progress,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,14 +23,12 @@ from tracker import page_cache
 from tracker.models import Item, Progress, ProgressEvent, Status
 from tracker.progress_math import (
     Counts,
-    NextItem,
     RoadmapProgress,
     SectionLayout,
     SectionProgress,
     WeekPoint,
     chart_since,
     distinct_counts,
-    next_up,
     roadmap_progress_from,
     streak_from_weeks,
     weekly_totals,
@@ -127,16 +124,6 @@ def topic_key(item: Item) -> object:
     return ("topic", item.topic) if item.topic else item.id
 
 
-def _prerequisite_ids(item_ids) -> dict[int, list[int]]:
-    # An archived prerequisite no longer blocks anything.
-    prerequisites = defaultdict(list)
-    for item_id, prerequisite_id in Item.prerequisites.through.objects.filter(
-        from_item_id__in=item_ids, to_item__archived_at__isnull=True
-    ).values_list("from_item_id", "to_item_id"):
-        prerequisites[item_id].append(prerequisite_id)
-    return prerequisites
-
-
 def _section_counts(
     roadmaps: Sequence, items: list[Item], statuses: dict[int, str], position: dict[int, int]
 ) -> list[RoadmapProgress]:
@@ -198,12 +185,22 @@ def _chart_events(
     return before, events
 
 
-def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5) -> Dashboard:
-    """Everything the dashboard shows, in six queries whatever the sizes.
+def load_dashboard(
+    learner,
+    roadmaps: Sequence,
+    *,
+    now: datetime,
+    next_up_ids: Sequence[int] = (),
+    progress: dict[int, Progress] | None = None,
+) -> Dashboard:
+    """Everything the dashboard shows but the plan's position, in five queries whatever the
+    sizes.
 
-    The history is read only as far as the streak and the chart need it, through the
-    learner's own indexes, so a learner's dashboard costs the same in a table of ten
-    million events as in one of ten thousand.
+    `next_up_ids` come from `selectors.plans.where_am_i`, so next-up follows the plan's order;
+    `progress` (the learner's rows by item id) saves a query when the caller has them. The
+    history is read only as far as the streak and the chart need it, through the learner's own
+    index, so a dashboard costs the same in a table of ten million events as in one of ten
+    thousand.
     """
     tz = ZoneInfo(learner.time_zone)
     position = {roadmap.id: index for index, roadmap in enumerate(roadmaps)}
@@ -213,32 +210,21 @@ def load_dashboard(learner, roadmaps: Sequence, *, now: datetime, limit: int = 5
         key=lambda item: (position[item.roadmap_id], item.order, item.id),
     )
     by_id = {item.id: item for item in items}
-    # 2: prerequisite links between them
-    prerequisites = _prerequisite_ids(by_id)
-    # 3: the learner's progress rows
-    progress = {row.item_id: row for row in Progress.objects.for_learner(learner)}
+    # 2: the learner's progress rows, unless given
+    if progress is None:
+        progress = {row.item_id: row for row in Progress.objects.for_learner(learner)}
     statuses = {item_id: row.status for item_id, row in progress.items()}
-
     key_of = {item.id: topic_key(item) for item in items}
-    # A shared topic is suggested once, at its first place in the learner's order.
-    firsts = {}
-    for item in items:
-        firsts.setdefault(key_of[item.id], item)
-    chosen = next_up(
-        [NextItem(item.id, tuple(prerequisites[item.id])) for item in firsts.values()],
-        statuses,
-        limit=limit,
-    )
     upcoming = []
-    for item_id in chosen:
-        item = by_id[item_id]
-        item.my_progress = progress.get(item_id)
-        upcoming.append(item)
+    for item_id in next_up_ids:
+        if item := by_id.get(item_id):
+            item.my_progress = progress.get(item_id)
+            upcoming.append(item)
 
-    # 4: the weeks with something done, for the streak; 5: the chart's rows, by topic
+    # 3: the weeks with something done, for the streak; 4: the chart's rows, by topic
     streak = streak_from_weeks(_done_weeks(learner, tz), tz=tz, now=now)
     before, events = _chart_events(learner, key_of, tz=tz, now=now)
-    # 6: the latest few changes with their items
+    # 5: the latest few changes with their items
     recent = list(
         ProgressEvent.objects.filter(learner=learner)
         .select_related("item__roadmap")

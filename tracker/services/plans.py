@@ -23,8 +23,10 @@ from tracker.models import RoadmapFollow, User, WeekPlan
 from tracker.models.accounts import new_calendar_token
 from tracker.selectors.plans import (
     PlanInputs,
+    is_worked_through,
     load_plan_inputs,
     load_plan_inputs_for,
+    more_work_entries,
     this_week_entries,
     weekly_digest,
 )
@@ -79,6 +81,31 @@ def replan_week(*, learner: User, now: datetime | None = None) -> WeekPlan:
     """Replace the learner's current week with a fresh plan from their progress today."""
     snapshot, _ = save_week_plan(learner=learner, now=now, replace=True)
     return snapshot
+
+
+@transaction.atomic
+def pull_in_work(*, learner: User, now: datetime | None = None) -> int:
+    """Add the plan's next week's worth of items to this week's list; return how many.
+
+    Only once the week's list is worked through (done or skipped), so a repeated click adds
+    nothing more; the entries already there stay as they were.
+    """
+    now = now or timezone.now()
+    start = planning.week_start(now, learner.time_zone)
+    snapshot = (
+        WeekPlan.objects.select_for_update().filter(learner=learner, week_start=start).first()
+    )
+    if snapshot is None:
+        return 0
+    inputs = load_plan_inputs(learner)
+    if not is_worked_through(inputs, snapshot.entries):
+        return 0
+    extra = more_work_entries(learner, inputs, snapshot.entries, now)
+    if extra:
+        snapshot.entries = [*snapshot.entries, *extra]
+        snapshot.save(update_fields=["entries"])
+        bump_learner_version_on_commit(learner.pk)
+    return len(extra)
 
 
 def ensure_week_snapshot(*, learner: User, now: datetime | None = None) -> list[WeekPlan]:

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_safe
 
 from tracker import page_cache, progress_math
 from tracker.models import Roadmap
-from tracker.selectors import progress as progress_reads
-from tracker.selectors.plans import plan_status
-from tracker.selectors.roadmaps import followed_roadmaps, roadmaps_for_list
+from tracker.selectors.plans import plan_view
+from tracker.selectors.progress import load_dashboard
+from tracker.selectors.roadmaps import roadmaps_for_list
 
 TEMPLATE = "tracker/dashboard.html"
 
@@ -22,12 +22,22 @@ def _dashboard(request: HttpRequest, now) -> dict:
 
 
 def _dashboard_body(request: HttpRequest, now) -> str:
-    roadmaps = followed_roadmaps(request.user)
-    dashboard = progress_reads.load_dashboard(request.user, roadmaps, now=now)
+    # Status and next-up are the plan's position, as /plan/ shows it (`where_am_i`); the
+    # dashboard reuses the plan's roadmaps and progress rows rather than reading them twice.
+    plan = plan_view(learner=request.user, now=now)
+    position = plan.position
+    roadmaps = plan.roadmaps
+    dashboard = load_dashboard(
+        request.user,
+        roadmaps,
+        now=now,
+        next_up_ids=position.next_up_ids,
+        progress=plan.progress,
+    )
     context = {
         "dashboard": dashboard,
         "chart": progress_math.chart(dashboard.weeks),
-        "plan_status": plan_status(request.user, now=now),
+        "plan_status": position,
         "csrf_token": page_cache.CSRF_SENTINEL,
     }
     if not roadmaps:  # nothing followed yet: the first-run choice, right here

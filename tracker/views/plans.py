@@ -44,6 +44,18 @@ def replan(request: HttpRequest) -> HttpResponse:
     return redirect("plan")
 
 
+@login_required
+@require_POST
+def pull_in(request: HttpRequest) -> HttpResponse:
+    # Only the signed-in learner's own current week, and only once it is worked through.
+    added = plans.pull_in_work(learner=request.user)
+    if added:
+        messages.success(request, f"Added {added} item{'s' if added != 1 else ''} to this week.")
+    else:
+        messages.info(request, "Nothing to add: finish this week's list first.")
+    return redirect("/plan/#this-week")
+
+
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     # The token is the credential (calendar apps cannot sign in): unknown or revoked → 404.
