@@ -253,8 +253,9 @@ def test_times_in_recent_activity_are_in_the_learners_zone(learner_client, learn
 
 
 def test_plan_indicator_shows_a_learner_without_a_target_their_projected_finish(
-    learner_client, roadmap
+    learner_client, learner, roadmap
 ):
+    follow_roadmap(learner=learner, roadmap=roadmap)
     page = learner_client.get("/").content.decode()
     assert "plan-indicator" in page and "No target" in page and "you'd finish around" in page
     assert 'href="/me/">Set a target date' in page

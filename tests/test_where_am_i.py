@@ -292,12 +292,13 @@ def test_pulling_in_more_work_adds_next_weeks_items_once_and_only_when_asked(
     assert "Re-plan this week" in body
 
 
-def test_an_unreachable_target_is_a_reason_a_mentor_sees():
+def test_falling_behind_the_weekly_plan_is_a_reason_a_mentor_sees_target_or_not():
+    # The status column says "No target" or "Target unreachable"; the reason says why to look.
     reasons = at_risk.at_risk_reasons(
         last_active=MONDAY,
         joined_at=MONDAY - timedelta(days=3),
         stuck_item=None,
-        plan_status=PlanState.UNREACHABLE,
+        behind_weekly_plan=True,
         now=MONDAY,
     )
-    assert reasons == ["Target unreachable"]
+    assert reasons == ["Behind weekly plan"]

@@ -74,18 +74,19 @@ def at_risk_reasons(
     last_active: datetime | None,
     joined_at: datetime,
     stuck_item: str | None,
-    plan_status: str,
+    behind_weekly_plan: bool,
     now: datetime,
 ) -> list[str]:
+    """Why a learner is at risk. The plan's own status (no target, unreachable, …) is shown
+    beside the reasons; "behind weekly plan" is the weekly snapshots' shortfall alone, with or
+    without a target, so that a cohort's filters can count it in SQL."""
     reasons = []
     if is_stalled(last_active=last_active, joined_at=joined_at, now=now):
         reasons.append(f"No activity for {STALL_DAYS} days")
     if stuck_item:
         reasons.append(f"“{stuck_item}” in progress for over {STUCK_FACTOR} times its estimate")
-    if plan_status == PlanState.BEHIND:
-        reasons.append("Behind plan")
-    elif plan_status == PlanState.UNREACHABLE:
-        reasons.append("Target unreachable")
+    if behind_weekly_plan:
+        reasons.append("Behind weekly plan")
     return reasons
 
 
@@ -131,17 +132,6 @@ class LearnerRow:
         return PlanState(self.plan_status).label
 
 
-# Which plan status needs a look first, among rows with as many reasons.
-_PLAN_RANK = {
-    PlanState.UNREACHABLE: 4,
-    PlanState.BEHIND: 3,
-    PlanState.NO_PLAN: 2,
-    PlanState.NO_TARGET: 1,
-    PlanState.ON_TRACK: 0,
-    PlanState.FINISHED: 0,
-}
-
-
 def _sort_key(sort: str):
     if sort == "name":
         return lambda row: (row.name.casefold(), row.learner_id)
@@ -152,7 +142,7 @@ def _sort_key(sort: str):
     if sort == "last_active":
         # Never-active learners sort below anyone who was active.
         return lambda row: (row.last_active is not None, row.last_active or datetime.min)
-    return lambda row: (len(row.reasons), _PLAN_RANK.get(row.plan_status, 0))
+    return lambda row: len(row.reasons)
 
 
 def clean_sort(sort: str | None, direction: str | None) -> tuple[str, str]:

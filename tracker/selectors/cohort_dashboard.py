@@ -20,12 +20,18 @@ from django.db.models import Count, DateTimeField, Max, Q
 from tracker.at_risk import RECENT_DAYS, STALL_DAYS, LearnerRow, at_risk_reasons
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status, User, WeekPlan
 from tracker.planning import PlanState
+from tracker.selectors import plans as plan_reads
 from tracker.selectors.cohorts import SectionColumn, cohort_items, section_columns, stuck_progress
 from tracker.selectors.exports import csv_safe
 
 PAGE_SIZE = 50
 # Query value → tab label. "at-risk" is any of the three reasons.
-FILTERS = {"all": "All", "at-risk": "At risk", "behind": "Behind plan", "inactive": "Inactive"}
+FILTERS = {
+    "all": "All",
+    "at-risk": "At risk",
+    "behind": "Behind weekly plan",
+    "inactive": "Inactive",
+}
 _WHERE = {
     "all": "1 = 1",
     "at-risk": "is_inactive + is_stuck + is_behind > 0",
@@ -231,10 +237,9 @@ def _order_by(sort: str, direction: str) -> str:
         return f"last_active {way} {nulls}, {ties}"
     if sort in ("overall", "recent"):
         return f"{'done' if sort == 'overall' else 'done_recent'} {way}, {ties}"
-    # Status: reasons, then the plan's rank (behind, no plan, on track), which is its value's
-    # alphabetical order reversed.
-    other = "ASC" if way == "DESC" else "DESC"
-    return f"is_inactive + is_stuck + is_behind {way}, plan_state {other}, {ties}"
+    # Status: how many at-risk reasons (the plan's own status is worked out per page in
+    # Python, so it cannot order the SQL).
+    return f"is_inactive + is_stuck + is_behind {way}, {ties}"
 
 
 @dataclass
@@ -263,7 +268,7 @@ def dashboard(
     page = paginator.get_page(requested)
     if page.number != requested:
         counts, fetched = _counts_and_page(with_sql, params, sort, direction, show, page.number)
-    page.object_list = [_row(record, sections, now=now) for record in fetched]
+    page.object_list = _with_positions([_row(r, sections, now=now) for r in fetched], now=now)
     return Dashboard(counts=counts, page=page, rows=page.object_list)
 
 
@@ -333,16 +338,25 @@ def _row(record: dict, sections: list[SectionColumn], *, now: datetime) -> Learn
         last_active=_datetime(record["last_active"]),
         stuck_item=record["stuck_item"],
         now=now,
-        plan_status=PlanState(record["plan_state"]),
     )
     row.reasons = at_risk_reasons(
         last_active=row.last_active,
         joined_at=row.joined_at,
         stuck_item=row.stuck_item,
-        plan_status=row.plan_status,
+        behind_weekly_plan=bool(record["is_behind"]),
         now=now,
     )
     return row
+
+
+def _with_positions(rows: list[LearnerRow], *, now: datetime) -> list[LearnerRow]:
+    """Each row's plan status as every other page shows it (`plans.where_am_i`): a constant
+    number of queries for the rows given."""
+    learners = list(User.objects.filter(pk__in=[row.learner_id for row in rows]))
+    positions = plan_reads.plan_statuses(learners, now=now) if learners else {}
+    for row in rows:
+        row.plan_status = positions[row.learner_id].state
+    return rows
 
 
 def _datetime(value) -> datetime | None:
@@ -425,7 +439,5 @@ def _chunks(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         while records := cursor.fetchmany(EXPORT_CHUNK):
-            yield [
-                _row(dict(zip(columns, record, strict=True)), sections, now=now)
-                for record in records
-            ]
+            rows = [_row(dict(zip(columns, r, strict=True)), sections, now=now) for r in records]
+            yield _with_positions(rows, now=now)

@@ -183,7 +183,7 @@ def learner_rows(
             last_active=row.last_active,
             joined_at=row.joined_at,
             stuck_item=row.stuck_item,
-            plan_status=row.plan_status,
+            behind_weekly_plan=statuses[row.learner_id].behind_weekly_plan,
             now=now,
         )
     return rows

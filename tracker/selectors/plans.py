@@ -71,6 +71,12 @@ class Position:
         return self.state == PlanState.BEHIND
 
     @property
+    def behind_weekly_plan(self) -> bool:
+        """More than a week's budget short of the hours planned for past weeks, target or not:
+        a mentor's at-risk reason (the state says "behind" only against a target)."""
+        return self.planned_hours - self.done_hours > self.weekly_hours
+
+    @property
     def is_on_track(self) -> bool:
         return self.state == PlanState.ON_TRACK
 

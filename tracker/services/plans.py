@@ -104,7 +104,6 @@ def pull_in_work(*, learner: User, now: datetime | None = None) -> int:
     if extra:
         snapshot.entries = [*snapshot.entries, *extra]
         snapshot.save(update_fields=["entries"])
-        bump_learner_version_on_commit(learner.pk)
     return len(extra)
 
 
