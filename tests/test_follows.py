@@ -586,7 +586,7 @@ def test_joining_a_cohort_follows_its_roadmap(outsider, cohort, roadmaps):
 
 
 def _explicit_follows_migration():
-    return importlib.import_module("tracker.migrations.0014_explicit_follows")
+    return importlib.import_module("tracker.migrations.0012_explicit_follows")
 
 
 def test_the_data_migration_follows_the_roadmaps_learners_have_progress_in(

@@ -80,7 +80,7 @@ def test_the_dashboard_shows_the_same_streak_and_chart_as_the_whole_history_woul
     assert dashboard.weeks == weekly_totals(shown, tz=tz, now=NOW)
 
 
-def test_the_dashboard_runs_six_queries_however_long_the_history(
+def test_the_dashboard_runs_five_queries_however_long_the_history(
     learner, roadmap, django_assert_num_queries
 ):
     item = roadmap.items.first()
@@ -94,10 +94,10 @@ def test_the_dashboard_runs_six_queries_however_long_the_history(
         )
         for n in range(500)
     )
-    # items with sections and roadmaps, prerequisite links, progress rows, the weeks with
-    # something done, the chart's events (its weeks and each item's status before them), the
-    # latest events with their items
-    with django_assert_num_queries(6):
+    # items with sections and roadmaps, progress rows, the weeks with something done, the
+    # chart's events (its weeks and each item's status before them), the latest events with
+    # their items (next-up comes from the plan: where_am_i)
+    with django_assert_num_queries(5):
         dashboard = load_dashboard(learner, [roadmap], now=NOW)
     assert dashboard.streak == 72  # one done event a day for 500 days: every week
     assert len(dashboard.recent) == 8
@@ -206,6 +206,6 @@ def test_the_export_and_the_roadmap_bars_read_the_learners_rows_by_index(learner
     with CaptureQueriesContext(connection) as captured:
         export(learner)
         roadmap_progress(learner, crowded)
-    # export: followed roadmaps (through progress), progress rows, events; the bars: the
-    # learner's statuses
-    assert _assert_history_read_by_index(captured) == 4
+    # export: progress rows, events (its followed roadmaps come from the follows table); the
+    # bars: the learner's statuses
+    assert _assert_history_read_by_index(captured) == 3

@@ -187,7 +187,8 @@ def item_table(section: Section, items: Sequence[Item]) -> ItemTable:
 def item_table_row(item: Item, columns: Sequence[Column] | None = None) -> ItemTableRow:
     """An item's cells in its section's table. Without `columns` (a row re-rendered on its
     own), they are worked out from the item's section as for the whole table."""
-    resources = list(item.resources.all())
+    # In page order even when not prefetched (the model's ordering leaves ties to chance).
+    resources = sorted(item.resources.all(), key=lambda r: (r.order, r.id))
     if columns is None:
         columns = item_table(item.section, [item]).columns
     table = [resource for resource in resources if resource.group == TABLE_GROUP]
