@@ -303,19 +303,31 @@ class _RoadmapImport:
     # -- the rows ----------------------------------------------------------------------------
 
     def run(self) -> None:
+        roadmap = self.upsert_roadmap()
+        by_id = self.upsert_sections(roadmap)
+        self.upsert_items(roadmap, by_id)
+        self.write_prerequisites()
+        # Archive after the items moved, so that no active item is left in an archived section.
+        self.archive_missing("item", self.items, {s.ident for s in self.spec.items})
+        self.archive_missing("section", self.sections, {s.ident for s in self.spec.sections})
+        self.upsert_resources(roadmap, by_id)
+
+    def upsert_roadmap(self) -> Roadmap:
         spec = self.spec
         roadmap = Roadmap.objects.filter(slug=spec.roadmap.ident).first()
         if roadmap is None:
-            roadmap = self.create(
+            return self.create(
                 Roadmap, spec.roadmap, slug=spec.roadmap.ident, source_path=spec.path[:300]
             )
-        else:
-            current = {name: getattr(roadmap, name) for name in TRACKED_FIELDS["roadmap"]}
-            self.save(roadmap, self.merge(roadmap, spec.roadmap, _clean(current)))
+        current = {name: getattr(roadmap, name) for name in TRACKED_FIELDS["roadmap"]}
+        self.save(roadmap, self.merge(roadmap, spec.roadmap, _clean(current)))
+        return roadmap
 
+    def upsert_sections(self, roadmap: Roadmap) -> dict[int, Section]:
+        """The roadmap's sections created or merged; the existing ones by id, as they were."""
         self.sections = {s.slug: s for s in Section.objects.filter(roadmap=roadmap)}
         by_id = {s.pk: s for s in self.sections.values()}
-        for row_spec in spec.sections:
+        for row_spec in self.spec.sections:
             section = self.sections.get(row_spec.ident)
             if section is None:
                 self.sections[row_spec.ident] = self.create(
@@ -324,13 +336,15 @@ class _RoadmapImport:
                 continue
             current = {name: getattr(section, name) for name in TRACKED_FIELDS["section"]}
             self.save(section, self.merge(section, row_spec, _clean(current)))
+        return by_id
 
+    def upsert_items(self, roadmap: Roadmap, sections_by_id: dict[int, Section]) -> None:
         self.items = {i.slug: i for i in Item.objects.filter(roadmap=roadmap)}
         for from_id, slug in Item.prerequisites.through.objects.filter(
             from_item__roadmap=roadmap
         ).values_list("from_item_id", "to_item__slug"):
             self.needs.setdefault(from_id, []).append(slug)
-        for row_spec in spec.items:
+        for row_spec in self.spec.items:
             item = self.items.get(row_spec.ident)
             if item is None:
                 item = self.items[row_spec.ident] = self.create(
@@ -344,18 +358,15 @@ class _RoadmapImport:
                 for name in TRACKED_FIELDS["item"]
                 if name not in ("section", "prerequisites")
             }
-            section = by_id.get(item.section_id)
+            section = sections_by_id.get(item.section_id)
             current["section"] = section.slug if section else f"#{item.section_id}"
             current["prerequisites"] = sorted(self.needs.get(item.pk, []))
             self.save(item, self.merge(item, row_spec, _clean(current)))
-        self.write_prerequisites()
-        # Archive after the items moved, so that no active item is left in an archived section.
-        self.archive_missing("item", self.items, {s.ident for s in spec.items})
-        self.archive_missing("section", self.sections, {s.ident for s in spec.sections})
 
+    def upsert_resources(self, roadmap: Roadmap, sections_by_id: dict[int, Section]) -> None:
         resources = {r.key: r for r in Resource.objects.filter(roadmap=roadmap)}
         items_by_id = {i.pk: i for i in self.items.values()}
-        for row_spec in spec.resources:
+        for row_spec in self.spec.resources:
             resource = resources.get(row_spec.ident)
             if resource is None:
                 resources[row_spec.ident] = self.create(
@@ -372,10 +383,10 @@ class _RoadmapImport:
                 owner = items_by_id.get(resource.item_id)
                 current["owner"] = f"item:{owner.slug if owner else resource.item_id}"
             else:
-                owner = by_id.get(resource.section_id)
+                owner = sections_by_id.get(resource.section_id)
                 current["owner"] = f"section:{owner.slug if owner else resource.section_id}"
             self.save(resource, self.merge(resource, row_spec, _clean(current)))
-        self.archive_missing("resource", resources, {s.ident for s in spec.resources})
+        self.archive_missing("resource", resources, {s.ident for s in self.spec.resources})
 
     def write_prerequisites(self) -> None:
         through = Item.prerequisites.through
