@@ -872,7 +872,7 @@ _text = st.text(
 _line = _text.filter(bool).filter(lambda s: len(s) <= 120)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     title=_line,
     intro=_text,

@@ -223,7 +223,7 @@ def roadmaps(draw):
     return items
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     items=roadmaps(),
     weekly_hours=st.integers(min_value=1, max_value=60),

@@ -63,7 +63,7 @@ def test_the_last_week_shows_the_current_state(history, tz):
     assert all(p.week.weekday() == 0 for p in points)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(history=events, tz=ZONES, max_weeks=st.integers(min_value=1, max_value=14))
 def test_the_chart_from_its_window_and_the_statuses_before_it_equals_the_full_replay(
     history, tz, max_weeks
