@@ -166,6 +166,12 @@ class ItemTableRow:
     extra: list[Resource]
 
 
+def _in_page_order(resources: Iterable[Resource]) -> list[Resource]:
+    # As the page's prefetch orders them, also when they were not prefetched: the model's
+    # ordering leaves ties to chance, and the columns follow the kinds' first appearance.
+    return sorted(resources, key=lambda resource: (resource.order, resource.id))
+
+
 def item_table(section: Section, items: Sequence[Item]) -> ItemTable:
     headers = [str(h) for h in (section.table_headers or [])]
     number_header, middle, level_header = _split_headers(headers, leading=2)
@@ -173,7 +179,7 @@ def item_table(section: Section, items: Sequence[Item]) -> ItemTable:
     cells = [
         resource
         for item in items
-        for resource in item.resources.all()
+        for resource in _in_page_order(item.resources.all())
         if resource.group == TABLE_GROUP
     ]
     return ItemTable(
@@ -187,8 +193,7 @@ def item_table(section: Section, items: Sequence[Item]) -> ItemTable:
 def item_table_row(item: Item, columns: Sequence[Column] | None = None) -> ItemTableRow:
     """An item's cells in its section's table. Without `columns` (a row re-rendered on its
     own), they are worked out from the item's section as for the whole table."""
-    # In page order even when not prefetched (the model's ordering leaves ties to chance).
-    resources = sorted(item.resources.all(), key=lambda r: (r.order, r.id))
+    resources = _in_page_order(item.resources.all())
     if columns is None:
         columns = item_table(item.section, [item]).columns
     table = [resource for resource in resources if resource.group == TABLE_GROUP]
