@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import ResourceFactory
-from tests.test_pages import make_roadmap
+from tests.builders import make_roadmap
 from tracker import page_cache
 from tracker.linkcheck import normalize_url
 from tracker.models import Item, Link, LinkState, Progress, Status
