@@ -13,8 +13,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ResourceFactory
 from tests.builders import make_roadmap
+from tests.factories import ResourceFactory
 from tracker import page_cache
 from tracker.linkcheck import normalize_url
 from tracker.models import Item, Link, LinkState, Progress, Status
