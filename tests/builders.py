@@ -94,3 +94,23 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# For browser tests: the outermost elements sticking out past the right edge, to say what
+# to fix when a page scrolls sideways.
+WIDEST_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const out = [...document.querySelectorAll("body *")].filter(
+    (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el)
+  );
+  return out
+    .filter((el) => !out.includes(el.parentElement))
+    .slice(0, 5)
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+}"""

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
+from tests.builders import WIDEST_JS
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tracker.models import Cohort, Item, Progress, Status, User
@@ -306,25 +307,6 @@ def _main_pages(populated) -> list[tuple[str, str, str]]:
         ("cohort-learner", "mentor", f"/cohorts/{cohort_id}/learners/{populated['learner'].pk}/"),
         ("cohort-item", "mentor", f"/cohorts/{cohort_id}/items/{item.slug}/"),
     ]
-
-
-# The outermost elements sticking out past the right edge, to say what to fix.
-WIDEST_JS = """() => {
-  const width = document.documentElement.clientWidth;
-  const clipped = (el) => {
-    for (let up = el.parentElement; up; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  const out = [...document.querySelectorAll("body *")].filter(
-    (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el)
-  );
-  return out
-    .filter((el) => !out.includes(el.parentElement))
-    .slice(0, 5)
-    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
-}"""
 
 
 def _describe(violations: list[dict]) -> str:

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
+from tests.builders import WIDEST_JS
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tracker.forms import DISPLAY_NAME_MAX, NOTE_MAX, SKIP_REASON_MAX
@@ -25,24 +26,6 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 LONG_NAME = "Bartholomew" + "x" * 64  # 75 characters, no space: the issue's example
 LONG_COHORT = "AutumnLargeLanguageModelsCohort" * 4  # 124 characters cut to the limit below
-
-# What sticks out past the right edge (outermost elements only), to say what to fix.
-WIDEST_JS = """() => {
-  const width = document.documentElement.clientWidth;
-  const clipped = (el) => {
-    for (let up = el.parentElement; up; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  const out = [...document.querySelectorAll("body *")].filter(
-    (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el)
-  );
-  return out
-    .filter((el) => !out.includes(el.parentElement))
-    .slice(0, 5)
-    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
-}"""
 
 
 @pytest.fixture
