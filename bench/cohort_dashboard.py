@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import recreate_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import recreate_database, setup_django  # noqa: E402 (bench/ is the script's folder)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/roadmap_bench"
 
@@ -44,22 +44,6 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
     return ordered[index]
-
-
-def setup_django(url: str) -> None:
-    # Production-like settings: DEBUG off (no query logging), static files without a manifest.
-    os.environ.update(
-        DATABASE_URL=url,
-        DEBUG="0",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
-        ALLOWED_HOSTS="testserver",
-        STATIC_MANIFEST="0",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="roadmap_site.settings",
-    )
-    import django
-
-    django.setup()
 
 
 def seed_cohort(learners: int, seed: int):

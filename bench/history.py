@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import recreate_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import recreate_database, setup_django  # noqa: E402 (bench/ is the script's folder)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/roadmap_bench_history"
 EVENTS_PER_LEARNER = 100
@@ -305,20 +305,7 @@ def main() -> None:
     large_url = args.database_url
     small_url = f"{large_url}_small"
     recreate_database(small_url)
-    # Production-like settings: DEBUG off (no query logging), the in-process cache.
-    os.environ.pop("REDIS_URL", None)
-    os.environ.update(
-        DATABASE_URL=small_url,
-        DEBUG="0",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
-        ALLOWED_HOSTS="testserver",
-        STATIC_MANIFEST="0",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="roadmap_site.settings",
-    )
-    import django
-
-    django.setup()
+    setup_django(small_url)
     from django.core.management import call_command
     from django.db import connection
 
