@@ -171,8 +171,8 @@ def _status(row) -> str | None:
     return row.my_status or Status.NOT_STARTED
 
 
-def _item_url(item: Item) -> str:
-    return reverse("item_detail", args=[item.roadmap.slug, item.slug])
+def _item_url(roadmap, item: Item) -> str:
+    return reverse("item_detail", args=[roadmap.slug, item.slug])
 
 
 def _item_hit(item: Item, terms: tuple[str, ...], rank: float) -> SearchHit:
@@ -182,7 +182,7 @@ def _item_hit(item: Item, terms: tuple[str, ...], rank: float) -> SearchHit:
     return SearchHit(
         kind=ITEM,
         title=item.title,
-        url=_item_url(item),
+        url=_item_url(item.roadmap, item),
         item_title=item.title,
         roadmap_title=item.roadmap.title,
         section_title=item.section.title,
@@ -198,7 +198,7 @@ def _resource_hit(resource: Resource, terms: tuple[str, ...], rank: float) -> Se
     host = search_text.host_of(resource.url)
     text = search_text.best_text([resource.note, host], terms)
     if item is not None:
-        url, section_title = _item_url(item), item.section.title
+        url, section_title = _item_url(resource.roadmap, item), item.section.title
         status = _status(resource)
         position = (resource.roadmap.order, item.order, resource.id)
     else:
@@ -224,7 +224,7 @@ def _note_hit(progress: Progress, terms: tuple[str, ...], rank: float) -> Search
     return SearchHit(
         kind=NOTE,
         title=item.title,
-        url=_item_url(item),
+        url=_item_url(item.roadmap, item),
         item_title=item.title,
         roadmap_title=item.roadmap.title,
         section_title=item.section.title,
