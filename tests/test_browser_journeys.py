@@ -301,6 +301,7 @@ def _main_pages(populated) -> list[tuple[str, str, str]]:
         ("me", "learner", "/me/"),
         ("my-roadmaps", "learner", "/me/roadmaps/"),
         ("cohorts", "learner", "/cohorts/"),
+        ("search-signed-in", "learner", "/search/?q=attention"),
         ("cohort-dashboard", "mentor", f"/cohorts/{cohort_id}/"),
         ("cohort-heatmap", "mentor", f"/cohorts/{cohort_id}/heatmap/"),
         ("cohort-settings", "mentor", f"/cohorts/{cohort_id}/settings/"),

@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from tracker.views import accounts, cohorts, follows, health, pages, plans, progress, roadmaps
+from tracker.views import (
+    accounts,
+    cohorts,
+    follows,
+    health,
+    pages,
+    plans,
+    progress,
+    roadmaps,
+    search,
+)
 
 # One block per area; each area's views live in tracker/views/<area>.py.
 # Parameters are <slug:…> or <int:…>, never <str:…>: those can't carry a NUL byte or other
@@ -19,6 +29,7 @@ urlpatterns = [
     path("me/roadmaps/choose/", follows.choose_roadmaps, name="choose_roadmaps"),
     path("me/roadmaps/<slug:slug>/move/", follows.move, name="follow_move"),
     path("roadmaps/<slug:slug>/<slug:item_slug>/", roadmaps.item_detail, name="item_detail"),
+    path("search/", search.search_page, name="search"),
     # accounts and /me/
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
