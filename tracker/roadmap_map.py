@@ -5,6 +5,7 @@ Pure: plain items in, coordinates out; no Django, so it is tested with hypothesi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -32,12 +33,12 @@ class Metrics:
     gap_y: int = 30
     lane_header: int = 30
     lane_pad: int = 10
-    margin: int = 8
+    margin: int = 16
 
 
 WIDE = Metrics()
 # Two columns of 160 px plus margins fit a 390 px phone inside the page's padding.
-NARROW = Metrics(columns=2, node_width=160, node_height=84, gap_x=10, gap_y=30)
+NARROW = Metrics(columns=2, node_width=156, node_height=84, gap_x=10, gap_y=30, margin=8)
 
 
 @dataclass(frozen=True)
@@ -337,25 +338,30 @@ def layout(items: Sequence[MapItem], metrics: Metrics = WIDE) -> MapLayout:
 
 
 def wrap_title(title: str, max_chars: int, max_lines: int) -> list[str]:
-    """A title in lines of at most `max_chars`, broken at spaces (a long word is cut), the
-    last line ending in "…" when the title does not fit. SVG text does not wrap itself."""
-    words = title.split()
+    """A title in lines of at most `max_chars`, broken at spaces or after a hyphen (a long
+    word is cut), the last line ending in "…" when the title does not fit. SVG text does not
+    wrap by itself."""
+    # (text, joiner): a hyphenated word's later parts join the line without a space.
+    tokens: list[tuple[str, str]] = []
+    for word in title.split():
+        parts = re.findall(r"[^-]+-*|-+", word)
+        tokens.extend((part, " " if n == 0 else "") for n, part in enumerate(parts))
     lines: list[str] = []
     line = ""
-    for word in words:
-        while len(word) > max_chars:
+    for token, joiner in tokens:
+        while len(token) > max_chars:
             if line:
                 lines.append(line)
                 line = ""
-            lines.append(word[:max_chars])
-            word = word[max_chars:]
+            lines.append(token[:max_chars])
+            token = token[max_chars:]
         if not line:
-            line = word
-        elif len(line) + 1 + len(word) <= max_chars:
-            line = f"{line} {word}"
+            line = token
+        elif len(line) + len(joiner) + len(token) <= max_chars:
+            line = f"{line}{joiner}{token}"
         else:
             lines.append(line)
-            line = word
+            line = token
     if line:
         lines.append(line)
     if len(lines) > max_lines:
