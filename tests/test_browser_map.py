@@ -39,6 +39,9 @@ def test_the_map_fits_the_screen_and_a_node_opens_its_item(browser_page, slug):
         strict=True,
     ):
         set_status(learner=learner, item=item, status=status, skip_reason="")
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     page = browser_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for who in ("visitor", "learner"):
@@ -65,6 +68,8 @@ def test_the_map_fits_the_screen_and_a_node_opens_its_item(browser_page, slug):
             # And one screenful from the top of the drawing, to judge its text at real size.
             drawing.evaluate("el => el.scrollIntoView()")
             page.screenshot(path=SCREENSHOTS / f"map-{slug}-{who}-{name}-screen.png")
+            violations = axe.run(page).response["violations"]
+            assert violations == [], [(v["id"], v["impact"], v["nodes"][:3]) for v in violations]
             # Keyboard focus shows on a node.
             first.focus()
             stroke = first.locator(".map-box").evaluate("el => getComputedStyle(el).strokeWidth")
