@@ -509,6 +509,13 @@ def test_a_row_an_admin_added_is_not_archived_by_an_import_that_does_not_know_it
             id="reserved-item-slug",
         ),
         pytest.param(
+            "      - slug: two\n",
+            "      - slug: map\n",
+            13,
+            "item slug 'map' is reserved for a page of the roadmap; choose another",
+            id="map-is-a-reserved-item-slug",
+        ),
+        pytest.param(
             "    items:\n",
             "    items: []\n  - slug: basics\n    kind: text\n    title: Again\n    items:\n",
             10,

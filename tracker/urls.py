@@ -23,6 +23,8 @@ urlpatterns = [
     # roadmaps (public)
     path("roadmaps/", roadmaps.roadmap_list, name="roadmap_list"),
     path("roadmaps/<slug:slug>/", roadmaps.roadmap_detail, name="roadmap_detail"),
+    # Before the item pages: "map" is a reserved item slug (content_io/schema.py).
+    path("roadmaps/<slug:slug>/map/", roadmaps.roadmap_map, name="roadmap_map"),
     path("roadmaps/<slug:slug>/follow/", follows.follow, name="roadmap_follow"),
     path("roadmaps/<slug:slug>/unfollow/", follows.unfollow, name="roadmap_unfollow"),
     path("me/roadmaps/", follows.my_roadmaps, name="my_roadmaps"),

@@ -9,7 +9,7 @@ from tracker.models.content import Item, Level, Resource, Roadmap, Section
 SCHEMA_VERSION = 1
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # Item pages live at /roadmaps/<slug>/<item-slug>/, beside these roadmap-level actions.
-RESERVED_ITEM_SLUGS = frozenset({"follow", "unfollow", "status", "note"})
+RESERVED_ITEM_SLUGS = frozenset({"follow", "unfollow", "status", "note", "map"})
 
 # Kinds and levels are the models' choices, in their order (the README lists them so).
 LEVELS = tuple(Level.values)

@@ -15,9 +15,19 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
-from tracker import page_cache
-from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section
+from tracker import page_cache, roadmap_map
+from tracker.models import (
+    Item,
+    Level,
+    Progress,
+    Resource,
+    Roadmap,
+    RoadmapFollow,
+    Section,
+    Status,
+)
 
 
 def roadmaps_for_list() -> QuerySet[Roadmap]:
@@ -163,3 +173,132 @@ def item_twins(item: Item) -> list[Item]:
         .defer("imported_values", "roadmap__imported_values")
         .order_by("roadmap__order", "roadmap__title", "order", "id")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The map view (/roadmaps/<slug>/map/)
+
+_LEVEL_LANES = {Level.BEGINNER: 1, Level.INTERMEDIATE: 2, Level.ADVANCED: 3}
+_OTHER_LANES = 10  # sections without a level follow the levels, in page order
+_STATUS_MARKS = {
+    Status.NOT_STARTED: "○",
+    Status.IN_PROGRESS: "◐",
+    Status.DONE: "✓",
+    Status.SKIPPED: "⤼",
+}
+_KIND_LABELS = {Item.Kind.TECHNIQUE: "Technique", Item.Kind.PROJECT: "Project"}
+# Characters per title line at the map's fixed 13 px font, for each width's node.
+_LINE_CHARS = {roadmap_map.WIDE: 23, roadmap_map.NARROW: 17}
+_TITLE_LINES = 3
+
+
+def map_drawing(slug: str, learner=None) -> dict | None:
+    """A roadmap's items as a map: lanes, nodes coloured by the learner's status (all not
+    started for a visitor), prerequisite arrows, laid out for wide and narrow screens.
+    Four queries (roadmap, sections, items, prerequisite links), one more for a learner.
+    """
+    roadmap = Roadmap.objects.active().filter(slug=slug).only("id", "slug", "title").first()
+    if roadmap is None:
+        return None
+    sections = list(
+        Section.objects.active()
+        .filter(roadmap=roadmap)
+        .only("id", "kind", "title", "level", "order")
+        .order_by("order", "id")
+    )
+    items = list(
+        Item.objects.active()
+        .filter(roadmap=roadmap, section__archived_at__isnull=True)
+        .only("id", "slug", "title", "kind", "level", "section_id", "order")
+        .order_by("order", "id")
+    )
+    links: dict[int, list[int]] = {}
+    through = Item.prerequisites.through
+    for item_id, prerequisite_id in through.objects.filter(from_item__roadmap=roadmap).values_list(
+        "from_item_id", "to_item_id"
+    ):
+        links.setdefault(item_id, []).append(prerequisite_id)
+    signed_in = learner is not None and learner.is_authenticated
+    statuses: dict[int, str] = {}
+    if signed_in:
+        statuses = dict(
+            Progress.objects.for_learner(learner)
+            .filter(item__roadmap=roadmap)
+            .values_list("item_id", "status")
+        )
+
+    lane_titles: dict[int, str] = {}
+    section_of = {section.id: (n, section) for n, section in enumerate(sections)}
+    map_items = []
+    for item in items:
+        n, section = section_of[item.section_id]
+        level = item.level or section.level
+        if section.kind == Section.Kind.PREREQUISITES:
+            lane = 0
+            lane_titles.setdefault(lane, section.title)
+        elif level in _LEVEL_LANES:
+            lane = _LEVEL_LANES[level]
+            lane_titles.setdefault(lane, Level(level).label)
+        else:
+            lane = _OTHER_LANES + n
+            lane_titles.setdefault(lane, section.title)
+        map_items.append(
+            roadmap_map.MapItem(id=item.id, lane=lane, prerequisites=tuple(links.get(item.id, ())))
+        )
+    by_id = {item.id: item for item in items}
+    status_of = {item.id: statuses.get(item.id, Status.NOT_STARTED) for item in items}
+    counts = {status: 0 for status in Status.values}
+    for status in status_of.values():
+        counts[status] += 1
+    return {
+        "roadmap": roadmap,
+        "signed_in": signed_in,
+        "legend": [
+            {"status": s, "label": Status(s).label, "mark": _STATUS_MARKS[s], "count": counts[s]}
+            for s in Status.values
+        ],
+        "wide": _drawing(map_items, roadmap_map.WIDE, by_id, status_of, lane_titles, roadmap),
+        "narrow": _drawing(map_items, roadmap_map.NARROW, by_id, status_of, lane_titles, roadmap),
+    }
+
+
+def _drawing(map_items, metrics, by_id, status_of, lane_titles, roadmap) -> dict:
+    """What the SVG template draws: plain numbers and strings (the template escapes them)."""
+    layout = roadmap_map.layout(map_items, metrics)
+    lanes = {lane.lane: lane for lane in layout.lanes}
+    nodes_by_lane: dict[int, list[dict]] = {}
+    for node in layout.nodes:
+        item = by_id[node.id]
+        status = status_of[node.id]
+        lines = roadmap_map.wrap_title(item.title, _LINE_CHARS[metrics], _TITLE_LINES)
+        top = node.y + 20 + (_TITLE_LINES - len(lines)) * 8  # centre short titles a little
+        nodes_by_lane.setdefault(node.lane, []).append(
+            {
+                "node": node,
+                "url": reverse("item_detail", args=[roadmap.slug, item.slug]),
+                "title": item.title,
+                "lines": [(top + 16 * n, line) for n, line in enumerate(lines)],
+                "text_x": node.x + 10,
+                "status": status,
+                "status_label": Status(status).label,
+                "mark": _STATUS_MARKS[status],
+                "kind": _KIND_LABELS.get(item.kind, ""),
+                "status_y": node.y + node.height - 10,
+            }
+        )
+    return {
+        "width": layout.width,
+        "height": layout.height,
+        "lanes": [
+            {
+                "lane": lane,
+                "title": lane_titles[key],
+                "title_x": lane.x + 10,
+                "title_y": lane.y + 22,
+                "nodes": nodes_by_lane[key],
+            }
+            for key, lane in lanes.items()
+        ],
+        "edges": layout.edges,
+        "dropped": sum(1 for edge in layout.edges if edge.cyclic),
+    }

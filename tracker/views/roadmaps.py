@@ -79,6 +79,15 @@ def roadmap_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+def roadmap_map(request: HttpRequest, slug: str) -> HttpResponse:
+    drawing = roadmap_reads.map_drawing(slug, request.user)
+    if drawing is None:
+        raise Http404("No such roadmap")
+    context = {"title": f"{drawing['roadmap'].title}: map", **drawing}
+    return render(request, "tracker/roadmap_map.html", context)
+
+
+@require_safe
 def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     item = roadmap_reads.item_for_page(slug, item_slug)
     if item is None:
