@@ -97,10 +97,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "time_zone", "weekly_hours", "target_date", "digest_opt_in")
-        labels = {"display_name": "Display name"}
+        fields = (
+            "display_name",
+            "time_zone",
+            "weekly_hours",
+            "target_date",
+            "digest_opt_in",
+            "theme",
+        )
+        labels = {"display_name": "Display name", "theme": "Colour theme"}
         help_texts = {
-            "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}"
+            "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}",
+            "theme": "Light or dark pages, or the same as your device's setting.",
         }
         error_messages = {
             "display_name": {"max_length": too_long_message("A name", DISPLAY_NAME_MAX)}
@@ -144,6 +152,14 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit: bool = True) -> User:
         self.instance.time_zone_chosen = True
         return super().save(commit=commit)
+
+
+class ThemeForm(forms.ModelForm):
+    """The header's theme switch: one field, so a switch never touches the other settings."""
+
+    class Meta:
+        model = User
+        fields = ("theme",)
 
 
 class DeleteAccountForm(forms.Form):
