@@ -112,18 +112,18 @@ def test_weekly_totals_show_at_most_twelve_weeks_and_at_least_two():
 def test_chart_scales_points_into_the_plot_in_percent():
     points = [WeekPoint(date(2026, 11, 23), 0, 0), WeekPoint(date(2026, 11, 30), 3, 1)]
     drawn = chart(points)
-    # x: 0 to 100 from the left; y: 100 (zero) up to 0 (the axis top, 4)
-    assert drawn.done_points == "0.0,100.0 100.0,25.0"
-    assert drawn.finished_points == "0.0,100.0 100.0,0.0"
+    # x: the middles of two columns; y: 100 (zero) up to 0 (the axis top, 4)
+    assert drawn.done_points == "25.0,100.0 75.0,25.0"
+    assert drawn.finished_points == "25.0,100.0 75.0,0.0"
     assert [value for value, _ in drawn.y_ticks] == [0, 1, 2, 3, 4]
-    assert [label for label, _, _ in drawn.x_labels] == ["23 Nov", "30 Nov"]
+    assert drawn.x_labels == [("23 Nov", True), ("30 Nov", True)]
     assert not drawn.empty
 
 
 def test_a_phone_shows_half_the_week_labels_and_always_the_latest():
     weeks = [WeekPoint(date(2026, 9, 7) + timedelta(weeks=n), n, 0) for n in range(12)]
     labels = chart(weeks).x_labels
-    assert [label for label, _, _ in labels] == [
+    assert [label for label, _ in labels if label] == [
         "14 Sep",
         "28 Sep",
         "12 Oct",
@@ -131,7 +131,8 @@ def test_a_phone_shows_half_the_week_labels_and_always_the_latest():
         "9 Nov",
         "23 Nov",
     ]
-    assert [label for label, _, on_phone in labels if on_phone] == ["28 Sep", "26 Oct", "23 Nov"]
+    assert [label for label, on_phone in labels if on_phone] == ["28 Sep", "26 Oct", "23 Nov"]
+    assert len(labels) == 12  # one column per week
 
 
 def test_a_chart_with_nothing_finished_is_empty():

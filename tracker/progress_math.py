@@ -220,14 +220,15 @@ def weekly_totals(
 
 @dataclass(frozen=True)
 class Chart:
-    """Where the template draws the lines, ticks and labels, in percent of the plot area
-    (x from the left, y from the top), so the page can size the chart in CSS and keep its
-    text at one size at every width."""
+    """The lines in a 100 × 100 box (x from the left, y from the top) that the page
+    stretches to its width, and the axis labels, which the page sets as text beside it so
+    they keep one size at every width. Week i sits in the middle of the i-th of n equal
+    columns, so each week's label can sit in a column of its own under its point."""
 
-    done_points: str  # "x,y x,y …" in a 100 × 100 box
+    done_points: str  # "x,y x,y …"
     finished_points: str
-    y_ticks: list[tuple[int, float]]  # (value, y)
-    x_labels: list[tuple[str, float, bool]]  # (label, x, also on a phone)
+    y_ticks: list[tuple[int, float]]  # (value, y), evenly spaced, from 0 up
+    x_labels: list[tuple[str, bool]]  # per week: (label or "", also shown on a phone)
     dots: list[tuple[float, float, float]]  # (x, y done, y finished)
     empty: bool  # nothing done or skipped yet: the page shows a first step instead
 
@@ -244,13 +245,11 @@ def _nice_top(value: int, ticks: int) -> int:
 
 
 def chart(points: Sequence[WeekPoint], *, y_ticks: int = 4) -> Chart:
-    """Scale weekly totals into the plot area: x is time, y is items."""
+    """Scale weekly totals into the plot: x is time, y is items."""
     top_value = _nice_top(max((p.finished for p in points), default=0), y_ticks)
 
     def x_of(index: int) -> float:
-        if len(points) == 1:
-            return 50.0
-        return round(100 * index / (len(points) - 1), 2)
+        return round(100 * (index + 0.5) / len(points), 2)
 
     def y_of(value: int) -> float:
         return round(100 - 100 * value / top_value, 2)
@@ -259,14 +258,16 @@ def chart(points: Sequence[WeekPoint], *, y_ticks: int = 4) -> Chart:
     finished = " ".join(f"{x_of(i)},{y_of(p.finished)}" for i, p in enumerate(points))
     ticks = [(top_value * k // y_ticks, y_of(top_value * k // y_ticks)) for k in range(y_ticks + 1)]
     # Label every week when there are few, else about six labels so they never overlap; a
-    # phone shows every other one of those. Counted back from the latest week, which always
-    # has its label, so the gaps are even.
+    # phone shows every other one of those when there are more than three. Counted back
+    # from the latest week, which always has its label, so the gaps are even.
     every = max(1, -(-len(points) // 6))
     last = len(points) - 1
+    phone_every = every if len(points) <= 3 * every else 2 * every
     labels = [
-        (p.week.strftime("%-d %b"), x_of(i), (last - i) % (2 * every) == 0)
-        for i, p in enumerate(points)
+        (p.week.strftime("%-d %b"), (last - i) % phone_every == 0)
         if (last - i) % every == 0
+        else ("", False)
+        for i, p in enumerate(points)
     ]
     dots = [(x_of(i), y_of(p.done), y_of(p.finished)) for i, p in enumerate(points)]
     return Chart(
