@@ -120,6 +120,7 @@ class ProfileForm(forms.ModelForm):
             # site.js pre-selects the browser's zone; without JavaScript UTC stays selected.
             # Not on a rejected form: the zone the learner just picked must survive the error.
             self.fields["time_zone"].widget.attrs["data-default-browser-tz"] = "true"
+        self.fields["theme"].required = False
         today = self._today(self.instance.time_zone)
         target = self.fields["target_date"]
         target.widget.attrs["min"] = today.isoformat()
@@ -133,6 +134,10 @@ class ProfileForm(forms.ModelForm):
     @staticmethod
     def _today(time_zone: str) -> date:
         return planning.local_date(timezone.now(), time_zone)
+
+    def clean_theme(self) -> str:
+        # Optional here: a form without it (an older page, a script) keeps the current theme.
+        return self.cleaned_data.get("theme") or self.instance.theme
 
     def clean_target_date(self) -> date | None:
         target = self.cleaned_data["target_date"]
