@@ -109,14 +109,34 @@ def test_weekly_totals_show_at_most_twelve_weeks_and_at_least_two():
     ]
 
 
-def test_chart_scales_points_into_the_box():
+def test_chart_scales_points_into_the_plot_in_percent():
     points = [WeekPoint(date(2026, 11, 23), 0, 0), WeekPoint(date(2026, 11, 30), 3, 1)]
-    drawn = chart(points, width=640, height=240)
-    # x: 40 to 608 (margins 40 and 32); y: 208 (zero) up to 12 (the axis top, 4)
-    assert drawn.done_points == "40.0,208.0 608.0,61.0"
-    assert drawn.finished_points == "40.0,208.0 608.0,12.0"
+    drawn = chart(points)
+    # x: the middles of two columns; y: 100 (zero) up to 0 (the axis top, 4)
+    assert drawn.done_points == "25.0,100.0 75.0,25.0"
+    assert drawn.finished_points == "25.0,100.0 75.0,0.0"
     assert [value for value, _ in drawn.y_ticks] == [0, 1, 2, 3, 4]
-    assert [label for label, _ in drawn.x_labels] == ["23 Nov", "30 Nov"]
+    assert drawn.x_labels == [("23 Nov", True), ("30 Nov", True)]
+    assert not drawn.empty
+
+
+def test_a_phone_shows_half_the_week_labels_and_always_the_latest():
+    weeks = [WeekPoint(date(2026, 9, 7) + timedelta(weeks=n), n, 0) for n in range(12)]
+    labels = chart(weeks).x_labels
+    assert [label for label, _ in labels if label] == [
+        "14 Sep",
+        "28 Sep",
+        "12 Oct",
+        "26 Oct",
+        "9 Nov",
+        "23 Nov",
+    ]
+    assert [label for label, on_phone in labels if on_phone] == ["28 Sep", "26 Oct", "23 Nov"]
+    assert len(labels) == 12  # one column per week
+
+
+def test_a_chart_with_nothing_finished_is_empty():
+    assert chart([WeekPoint(date(2026, 11, 23), 0, 0), WeekPoint(date(2026, 11, 30), 0, 0)]).empty
 
 
 def test_chart_axis_top_is_a_round_number_above_the_highest_point():
@@ -223,7 +243,7 @@ def test_chart_is_svg_without_inline_styles_and_has_a_table_alternative(
     items = items_of(roadmap)
     set_status(learner=learner, item=items["a"], status=Status.DONE)
     page = learner_client.get("/").content.decode()
-    svg = page.split('<svg viewBox="0 0 640 240"')[1].split("</svg>")[0]
+    svg = page.split('<svg class="chart-svg"')[1].split("<figcaption")[0]
     assert "<polyline" in svg and "<title" in svg and "<desc" in svg
     assert "style=" not in page
     assert "<script>" not in page and "onclick" not in page

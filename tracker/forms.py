@@ -97,10 +97,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "time_zone", "weekly_hours", "target_date", "digest_opt_in")
-        labels = {"display_name": "Display name"}
+        fields = (
+            "display_name",
+            "time_zone",
+            "weekly_hours",
+            "target_date",
+            "digest_opt_in",
+            "theme",
+        )
+        labels = {"display_name": "Display name", "theme": "Colour theme"}
         help_texts = {
-            "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}"
+            "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}",
+            "theme": "Light or dark pages, or the same as your device's setting.",
         }
         error_messages = {
             "display_name": {"max_length": too_long_message("A name", DISPLAY_NAME_MAX)}
@@ -112,6 +120,7 @@ class ProfileForm(forms.ModelForm):
             # site.js pre-selects the browser's zone; without JavaScript UTC stays selected.
             # Not on a rejected form: the zone the learner just picked must survive the error.
             self.fields["time_zone"].widget.attrs["data-default-browser-tz"] = "true"
+        self.fields["theme"].required = False
         today = self._today(self.instance.time_zone)
         target = self.fields["target_date"]
         target.widget.attrs["min"] = today.isoformat()
@@ -125,6 +134,10 @@ class ProfileForm(forms.ModelForm):
     @staticmethod
     def _today(time_zone: str) -> date:
         return planning.local_date(timezone.now(), time_zone)
+
+    def clean_theme(self) -> str:
+        # Optional here: a form without it (an older page, a script) keeps the current theme.
+        return self.cleaned_data.get("theme") or self.instance.theme
 
     def clean_target_date(self) -> date | None:
         target = self.cleaned_data["target_date"]
@@ -144,6 +157,14 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit: bool = True) -> User:
         self.instance.time_zone_chosen = True
         return super().save(commit=commit)
+
+
+class ThemeForm(forms.ModelForm):
+    """The header's theme switch: one field, so a switch never touches the other settings."""
+
+    class Meta:
+        model = User
+        fields = ("theme",)
 
 
 class DeleteAccountForm(forms.Form):

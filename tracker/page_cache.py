@@ -256,9 +256,18 @@ def learner_lookup(request: HttpRequest, *names: str, extra=()) -> Lookup:
 
 
 def _profile(user: User) -> tuple:
-    # What pages show of the profile (the menu's name and Admin link, local dates, the plan),
-    # read from the user already loaded: even an update() that sends no signal shows at once.
-    fields = ("display_name", "email", "time_zone", "weekly_hours", "target_date", "is_staff")
+    # What pages show of the profile (the menu's name and Admin link, local dates, the plan,
+    # the theme), read from the user already loaded: even an update() that sends no signal
+    # shows at once.
+    fields = (
+        "display_name",
+        "email",
+        "time_zone",
+        "weekly_hours",
+        "target_date",
+        "is_staff",
+        "theme",
+    )
     return tuple(getattr(user, name) for name in fields)
 
 
@@ -315,7 +324,8 @@ def _etag(request: HttpRequest, stamp: str) -> str:
 def page_for_cache(template_name: str, context: dict, request: HttpRequest) -> str:
     """A whole page rendered to be shared: with sentinels for `personalize` and without
     messages (a request with messages pending renders afresh)."""
-    context = {**context, "csrf_token": CSRF_SENTINEL, "messages": ()}
+    # page_next: the header's theme switch comes back here; the sentinel becomes the address.
+    context = {**context, "csrf_token": CSRF_SENTINEL, "messages": (), "page_next": PATH_SENTINEL}
     return str(render_to_string(template_name, context, request=request))
 
 

@@ -220,19 +220,17 @@ def weekly_totals(
 
 @dataclass(frozen=True)
 class Chart:
-    """Coordinates for an SVG line chart; the template only places them."""
+    """The lines in a 100 × 100 box (x from the left, y from the top) that the page
+    stretches to its width, and the axis labels, which the page sets as text beside it so
+    they keep one size at every width. Week i sits in the middle of the i-th of n equal
+    columns, so each week's label can sit in a column of its own under its point."""
 
-    width: int
-    height: int
-    left: int
-    bottom: int
-    top: int
-    right: int
-    done_points: str
+    done_points: str  # "x,y x,y …"
     finished_points: str
-    y_ticks: list[tuple[int, float]]  # (value, y)
-    x_labels: list[tuple[str, float]]  # (label, x)
+    y_ticks: list[tuple[int, float]]  # (value, y), evenly spaced, from 0 up
+    x_labels: list[tuple[str, bool]]  # per week: (label or "", also shown on a phone)
     dots: list[tuple[float, float, float]]  # (x, y done, y finished)
+    empty: bool  # nothing done or skipped yet: the page shows a first step instead
 
 
 def _nice_top(value: int, ticks: int) -> int:
@@ -246,47 +244,39 @@ def _nice_top(value: int, ticks: int) -> int:
     return step * ticks
 
 
-def chart(
-    points: Sequence[WeekPoint], *, width: int = 640, height: int = 240, y_ticks: int = 4
-) -> Chart:
-    """Scale weekly totals into an SVG viewBox: x is time, y is items."""
-    # Room on the right for the last week's label, centred on the last point.
-    left, right, top, bottom = 40, 32, 12, height - 32
+def chart(points: Sequence[WeekPoint], *, y_ticks: int = 4) -> Chart:
+    """Scale weekly totals into the plot: x is time, y is items."""
     top_value = _nice_top(max((p.finished for p in points), default=0), y_ticks)
-    span_x = width - left - right
-    span_y = bottom - top
 
     def x_of(index: int) -> float:
-        if len(points) == 1:
-            return left + span_x / 2
-        return round(left + span_x * index / (len(points) - 1), 1)
+        return round(100 * (index + 0.5) / len(points), 2)
 
     def y_of(value: int) -> float:
-        return round(bottom - span_y * value / top_value, 1)
+        return round(100 - 100 * value / top_value, 2)
 
     done = " ".join(f"{x_of(i)},{y_of(p.done)}" for i, p in enumerate(points))
     finished = " ".join(f"{x_of(i)},{y_of(p.finished)}" for i, p in enumerate(points))
     ticks = [(top_value * k // y_ticks, y_of(top_value * k // y_ticks)) for k in range(y_ticks + 1)]
-    # Label every week when there are few, else about six labels so they never overlap.
+    # Label every week when there are few, else about six labels so they never overlap; a
+    # phone shows every other one of those when there are more than three. Counted back
+    # from the latest week, which always has its label, so the gaps are even.
     every = max(1, -(-len(points) // 6))
+    last = len(points) - 1
+    phone_every = every if len(points) <= 3 * every else 2 * every
     labels = [
-        (p.week.strftime("%-d %b"), x_of(i))
+        (p.week.strftime("%-d %b"), (last - i) % phone_every == 0)
+        if (last - i) % every == 0
+        else ("", False)
         for i, p in enumerate(points)
-        if i % every == 0 or i == len(points) - 1
     ]
     dots = [(x_of(i), y_of(p.done), y_of(p.finished)) for i, p in enumerate(points)]
     return Chart(
-        width=width,
-        height=height,
-        left=left,
-        bottom=bottom,
-        top=top,
-        right=width - right,
         done_points=done,
         finished_points=finished,
         y_ticks=ticks,
         x_labels=labels,
         dots=dots,
+        empty=not any(p.finished for p in points),
     )
 
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", accounts.me, name="me"),
+    path("me/theme/", accounts.set_theme, name="set_theme"),
     path("me/export.json", accounts.export_json, name="export_json"),
     path("me/export.csv", accounts.export_csv, name="export_csv"),
     path("me/delete/", accounts.delete_me, name="delete_me"),

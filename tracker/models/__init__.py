@@ -1,4 +1,4 @@
-from .accounts import AuthAttempt, User
+from .accounts import AuthAttempt, Theme, User
 from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
@@ -25,6 +25,7 @@ __all__ = [
     "RoadmapFollow",
     "Section",
     "Status",
+    "Theme",
     "User",
     "WeekPlan",
 ]

@@ -45,6 +45,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class Theme(models.TextChoices):
+    SYSTEM = "system", "Same as my device"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
 class User(AbstractUser):
     """A person: learner always, mentor when `is_mentor`, admin when staff.
 
@@ -64,6 +70,8 @@ class User(AbstractUser):
     target_date = models.DateField(null=True, blank=True)
     digest_opt_in = models.BooleanField("email me a weekly digest", default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
+    theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
     is_mentor = models.BooleanField(
         default=False, help_text="Mentors can create cohorts and see their members' progress."
     )

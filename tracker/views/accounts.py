@@ -23,9 +23,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker.forms import DeleteAccountForm, ProfileForm, SignupForm, ThrottledPasswordResetForm
+from tracker.forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    SignupForm,
+    ThemeForm,
+    ThrottledPasswordResetForm,
+)
 from tracker.selectors import exports
 from tracker.services import signin
 from tracker.services.progress import delete_account
@@ -135,6 +141,19 @@ def me(request: HttpRequest) -> HttpResponse:
         # A rejected save must not leave half-applied values on the session's user.
         request.user.refresh_from_db()
     return render(request, "tracker/me.html", {"form": form})
+
+
+@login_required
+@require_POST
+def set_theme(request: HttpRequest) -> HttpResponse:
+    """The header's theme switch: saves the choice and goes back to the page it came from."""
+    form = ThemeForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+    else:
+        request.user.refresh_from_db()
+        messages.error(request, "That theme does not exist; nothing changed.")
+    return redirect(_safe_next(request) or reverse("me"))
 
 
 @login_required

@@ -1,0 +1,231 @@
+"""Every main page in light and dark, at 1280 and 390 px: screenshots, and axe with no
+violation of any impact.
+
+Dark comes two ways: from the device (Playwright's colour-scheme emulation, for everyone)
+and from a signed-in user's own switch, which wins over the device either way. Screenshots
+go to artifacts/screenshots/<page>-<theme>-<width>.png. One browser context per person,
+theme and width, reused across that person's pages.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client
+
+from tests.builders import WIDEST_JS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import UserFactory
+from tracker.models import Item, Status, Theme, User
+from tracker.services.cohorts import create_cohort, join_cohort
+from tracker.services.progress import set_status
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+WIDTHS = {1280: 900, 390: 844}  # width: height
+# The page background (--wash) in each theme, as the browser computes it.
+BACKGROUND = {"light": "rgb(244, 246, 248)", "dark": "rgb(13, 17, 23)"}
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    cache.clear()  # with Redis the cache outlives each test's database
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while Playwright runs may hold connections pytest-django never
+            # sees; PostgreSQL refuses to drop the test database while they are open.
+            connections.close_all()
+
+
+@pytest.fixture
+def people(transactional_db):
+    """The LLM roadmap; a learner with some history in a mentor's cohort, a newcomer, an admin."""
+    call_command("import_roadmap", "content/llm.yaml", verbosity=0)
+    items = list(
+        Item.objects.active().filter(roadmap__slug="llm").order_by("section__order", "order")
+    )
+    learner = UserFactory(email="alice@example.com", display_name="Alice", weekly_hours=8)
+    for item in items[:4]:
+        set_status(learner=learner, item=item, status=Status.DONE)
+    set_status(learner=learner, item=items[4], status=Status.IN_PROGRESS)
+    set_status(learner=learner, item=items[5], status=Status.SKIPPED, skip_reason="know it")
+    mentor = UserFactory(email="maya@example.com", display_name="Maya", is_mentor=True)
+    cohort = create_cohort(mentor=mentor, name="Autumn LLM cohort", roadmap=items[0].roadmap)
+    join_cohort(learner=learner, code=cohort.invite_code, share_notes=True)
+    admin = UserFactory(
+        email="root@example.com", display_name="Root", is_staff=True, is_superuser=True
+    )
+    newcomer = UserFactory(email="nia@example.com", display_name="Nia")
+    return {
+        "anonymous": None,
+        "learner": learner,
+        "newcomer": newcomer,
+        "mentor": mentor,
+        "admin": admin,
+        "cohort": cohort,
+        "item": items[4],
+    }
+
+
+def _main_pages(people) -> list[tuple[str, str, str]]:
+    """(name, who, path) for every main page."""
+    item_path = people["item"].get_absolute_url()
+    cohort_id = people["cohort"].pk
+    return [
+        ("landing", "anonymous", "/"),
+        ("roadmaps", "anonymous", "/roadmaps/"),
+        ("roadmap", "anonymous", "/roadmaps/llm/"),
+        ("item", "anonymous", item_path),
+        ("login", "anonymous", "/accounts/login/"),
+        ("signup", "anonymous", "/accounts/signup/"),
+        ("dashboard-new", "newcomer", "/"),
+        ("dashboard", "learner", "/"),
+        ("roadmaps-signed-in", "learner", "/roadmaps/"),
+        ("roadmap-signed-in", "learner", "/roadmaps/llm/"),
+        ("item-signed-in", "learner", item_path),
+        ("plan", "learner", "/plan/"),
+        ("me", "learner", "/me/"),
+        ("cohorts", "learner", "/cohorts/"),
+        ("cohort-dashboard", "mentor", f"/cohorts/{cohort_id}/"),
+        ("cohort-learner", "mentor", f"/cohorts/{cohort_id}/learners/{people['learner'].pk}/"),
+        ("cohort-heatmap", "mentor", f"/cohorts/{cohort_id}/heatmap/"),
+        ("admin-links", "admin", "/admin/tracker/link/"),
+    ]
+
+
+def _context(browser, live_server, user: User | None, *, width: int, scheme: str):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": WIDTHS[width]},
+        color_scheme=scheme,
+    )
+    context.set_default_timeout(15_000)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return context
+
+
+def _describe(violations: list[dict]) -> str:
+    return "; ".join(
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']][:4]}"
+        for v in violations
+    )
+
+
+def _check(page, axe, name: str, theme: str, problems: dict) -> None:
+    """Axe (every impact) and the theme's background on one of the app's own pages."""
+    violations = axe.run(page).response["violations"]
+    if violations:
+        problems[f"{name} {theme}"] = _describe(violations)
+    background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    if background != BACKGROUND[theme]:
+        problems[f"{name} {theme} background"] = background
+
+
+@pytest.mark.browser
+def test_every_main_page_passes_axe_in_light_and_dark_at_desktop_and_phone_widths(
+    browser, live_server, people
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    axe = Axe()
+    problems: dict[str, str] = {}
+    for theme in ("light", "dark"):
+        for width in WIDTHS:
+            pages = {}
+            for name, who, path in _main_pages(people):
+                if who not in pages:
+                    context = _context(browser, live_server, people[who], width=width, scheme=theme)
+                    pages[who] = context.new_page()
+                page = pages[who]
+                response = page.goto(path)
+                assert response.status == 200, f"{path} as {who}: HTTP {response.status}"
+                page.screenshot(path=SCREENSHOTS / f"{name}-{theme}-{width}.png", full_page=True)
+                if name == "dashboard":
+                    # The chart's text keeps its size at every width: no more 5 px on a phone.
+                    sizes = page.locator(".chart-box li").evaluate_all(
+                        "items => items.map(i => getComputedStyle(i).fontSize)"
+                    )
+                    assert set(sizes) == {"12.8px"}, sizes
+                if name == "dashboard-new":
+                    assert page.get_by_text("Your chart starts with your first").count() == 1
+                # Django's own admin has its own themes and markup: screenshots only.
+                if who != "admin":
+                    _check(page, axe, f"{name} at {width}", theme, problems)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if overflow > 0 and who != "admin":
+                    problems[f"{name} {theme} {width} width"] = (
+                        f"scrolls sideways by {overflow}px: {page.evaluate(WIDEST_JS)}"
+                    )
+            for page in pages.values():
+                page.context.close()
+    assert problems == {}
+
+
+@pytest.mark.browser
+def test_a_users_own_theme_wins_over_their_device_on_every_page(browser, live_server, people):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems: dict[str, str] = {}
+    signed_in = [page for page in _main_pages(people) if page[1] not in ("anonymous", "admin")]
+    # On a light device a learner picks Dark in the header, and on a dark one Light; the
+    # switch is a plain form, so it works the same without JavaScript.
+    for device, chosen, button in (("light", "dark", "Dark"), ("dark", "light", "Light")):
+        contexts = {}
+        for who in {who for _, who, _ in signed_in}:
+            context = _context(browser, live_server, people[who], width=1280, scheme=device)
+            page = context.new_page()
+            page.goto("/me/")
+            page.locator(".theme-switch").get_by_role("button", name=button).click()
+            page.wait_for_url("**/me/")
+            assert page.locator("html").get_attribute("data-theme") == chosen
+            contexts[who] = page
+        for name, who, path in signed_in:
+            page = contexts[who]
+            page.goto(path)
+            pressed = page.locator('.theme-switch button[aria-pressed="true"]')
+            assert pressed.inner_text().endswith(button)
+            _check(page, axe, name, chosen, problems)
+        for page in contexts.values():
+            page.context.close()
+        User.objects.update(theme=Theme.SYSTEM)
+    assert problems == {}
+
+
+@pytest.mark.browser
+def test_the_theme_switch_returns_to_the_same_page_without_javascript(browser, live_server, people):
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, color_scheme="light"
+    )
+    client = Client()
+    client.force_login(people["learner"])
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/roadmaps/llm/?view=list")
+    page.locator(".theme-switch").get_by_role("button", name="Dark").click()
+    page.wait_for_url("**/roadmaps/llm/?view=list")
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(230, 237, 243)"
+    context.close()
+    people["learner"].refresh_from_db()
+    assert people["learner"].theme == Theme.DARK
