@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0012_explicit_follows'),
+        ('tracker', '0013_search_index'),
     ]
 
     operations = [
