@@ -91,7 +91,11 @@ def prepare(env: dict, learners: int) -> dict:
         [Progress(learner_id=c["user_id"], item=item) for c in cookies for item in targets],
         ignore_conflicts=True,
     )
-    return {"cookies": cookies, "targets": [item.slug for item in targets]}
+    return {
+        "cookies": cookies,
+        "targets": [item.slug for item in targets],
+        "items": [item.slug for item in items],
+    }
 
 
 def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
