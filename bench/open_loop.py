@@ -172,6 +172,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="open-loop seconds not counted")
     parser.add_argument("--connections", type=int, default=50, help="closed-loop connections")
     parser.add_argument("--learners", type=int, default=300, help="learners the clicks rotate over")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument(
         "--rate", type=float, help="clicks/s (default: half the floor's closed-loop capacity)"
     )
@@ -212,7 +213,7 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     floor_env = {**env, "DJANGO_SETTINGS_MODULE": "floor_settings"}
-    with serving(floor_env, "gunicorn-open-loop-floor.log") as base:
+    with serving(floor_env, "gunicorn-open-loop-floor.log", args.workers) as base:
         print(f"closed loop: floor, {args.connections} connections…", flush=True)
         floor = closed_loop(base, FLOOR_PATH, wrk_learners, data["targets"], args.closed_duration)
         results["closed: floor"] = floor
@@ -220,7 +221,7 @@ def main() -> int:
         print(f"open loop: floor at {rate:.0f}/s…", flush=True)
         # The floor updates existing rows only: it gets the targets, which every learner has.
         results["open: floor"] = drive(base, FLOOR_PATH, data["targets"], rate)
-    with serving(env, "gunicorn-open-loop.log") as base:
+    with serving(env, "gunicorn-open-loop.log", args.workers) as base:
         print(f"closed loop: toggle, {args.connections} connections…", flush=True)
         toggle = closed_loop(base, TOGGLE_PATH, wrk_learners, data["targets"], args.closed_duration)
         results["closed: toggle"] = toggle
