@@ -91,15 +91,19 @@ def prepare(env: dict, learners: int) -> dict:
         [Progress(learner_id=c["user_id"], item=item) for c in cookies for item in targets],
         ignore_conflicts=True,
     )
-    return {"cookies": cookies, "targets": [item.slug for item in targets]}
+    return {
+        "cookies": cookies,
+        "targets": [item.slug for item in targets],
+        "items": [item.slug for item in items],
+    }
 
 
-def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, log_path: Path, workers: int = 2) -> subprocess.Popen:
     log = log_path.open("w")
     proc = subprocess.Popen(
         [
             str(PYTHON), "-m", "gunicorn", "roadmap_site.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
             "--log-level", "warning", "--backlog", "2048", "--pythonpath", "bench",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -119,12 +123,12 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
 
 
 @contextlib.contextmanager
-def serving(env: dict, log_name: str):
+def serving(env: dict, log_name: str, workers: int = 2):
     """gunicorn on a free port for the block; yields its base URL."""
     port = free_port()
     log_path = ROOT / "bench" / "results" / log_name
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    server = start_gunicorn(env, port, log_path)
+    server = start_gunicorn(env, port, log_path, workers)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

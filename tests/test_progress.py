@@ -109,12 +109,13 @@ def test_a_status_change_costs_five_queries_and_the_first_click_seven(
     learner, item, django_assert_num_queries
 ):
     set_status(learner=learner, item=item, status=Status.IN_PROGRESS)  # follows its roadmap
-    # savepoint, select for update, is the roadmap followed, update, insert event, release
-    with django_assert_num_queries(6):
+    # savepoint, select for update (which reads whether the roadmap is followed), update,
+    # insert event, release
+    with django_assert_num_queries(5):
         set_status(learner=learner, item=item, status=Status.DONE)
     other = ItemFactory(section=item.section)
     # no row yet: the lock finds nothing, so insert-if-missing and lock again
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         set_status(learner=learner, item=other, status=Status.DONE)
 
 
@@ -479,8 +480,8 @@ def test_htmx_status_change_request_has_a_small_fixed_cost(
     with django_assert_max_num_queries(15):
         learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
     # Then the row and the layout come from the cache: session (django_session), user,
-    # set_status (6 on an existing row), the learner's statuses for the bars.
-    with django_assert_max_num_queries(9):
+    # set_status (5 on an existing row), the learner's statuses for the bars.
+    with django_assert_max_num_queries(8):
         learner_client.post(status_url(item), {"status": "skipped"}, HTTP_HX_REQUEST="true")
 
 

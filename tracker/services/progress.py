@@ -5,51 +5,46 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from tracker import page_cache
-from tracker.models import Item, Progress, ProgressEvent, Status, User
+from tracker.models import Item, Progress, ProgressEvent, RoadmapFollow, Status, User
 from tracker.services.follows import follow_if_new
 
 _http_url = URLValidator(schemes=["http", "https"])
 
 
-def _locked_progress(*, learner: User, item: Item) -> Progress:
-    """The learner's one row for the item, created if missing and locked until commit.
-
-    The row exists for nearly every click after the first, so it is locked straight away.
-    When it is missing, INSERT ... ON CONFLICT DO NOTHING never fails when two requests race
-    to create it (the loser waits for the winner's commit, then does nothing), and SELECT ...
-    FOR UPDATE then serialises the writers, so each sees the other's committed status.
-    """
-    locked = Progress.objects.select_for_update()
-    try:
-        return locked.get(learner=learner, item=item)
-    except Progress.DoesNotExist:
-        Progress.objects.bulk_create([Progress(learner=learner, item=item)], ignore_conflicts=True)
-        return locked.get(learner=learner, item=item)
-
-
 def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]]:
-    """The learner's row for the item and the rows for its topic's twins, all locked.
+    """The learner's row for the item and the rows for its topic's twins, created if missing
+    and locked until commit, in item order, so two clicks on two twins of one topic wait for
+    each other instead of deadlocking. `progress.twins` are the twin items (id, roadmap_id,
+    slug); `progress.roadmap_followed` says whether the learner follows the item's roadmap.
 
-    Twins' rows are created if missing and locked in item order, so two clicks on two twins
-    of one topic wait for each other instead of deadlocking. An item without a topic costs
-    what it always did.
+    The rows exist for nearly every click after the first, so they are locked straight away,
+    and the lock also reads whether the roadmap is followed: one query. When a row is missing,
+    INSERT ... ON CONFLICT DO NOTHING never fails when two requests race to create it (the
+    loser waits for the winner's commit, then does nothing), and locking again serialises
+    the writers, so each sees the other's committed status. An item without a topic has no
+    twins and costs no query to find them.
     """
-    twin_ids = list(Item.objects.twins_of(item).values_list("pk", flat=True))
-    if not twin_ids:
-        return _locked_progress(learner=learner, item=item), []
-    ids = sorted([item.pk, *twin_ids])
-    Progress.objects.bulk_create(
-        [Progress(learner=learner, item_id=pk) for pk in ids], ignore_conflicts=True
-    )
-    rows = list(
+    twins = list(Item.objects.twins_of(item).only("pk", "roadmap_id", "slug"))
+    ids = sorted([item.pk, *(twin.pk for twin in twins)])
+    followed = RoadmapFollow.objects.filter(learner=learner, roadmap_id=item.roadmap_id)
+    locked = (
         Progress.objects.select_for_update()
         .filter(learner=learner, item_id__in=ids)
+        .annotate(roadmap_followed=Exists(followed))
         .order_by("item_id")
     )
+    rows = list(locked)
+    if len(rows) < len(ids):
+        Progress.objects.bulk_create(
+            [Progress(learner=learner, item_id=pk) for pk in ids], ignore_conflicts=True
+        )
+        rows = list(locked.all())
     progress = next(row for row in rows if row.item_id == item.pk)
+    progress.twins = twins
     return progress, [row for row in rows if row is not progress]
 
 
@@ -62,20 +57,23 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     piece of progress) and record the change with its time.
 
     Costs three queries on an existing row (lock, update, event) and two more on the first
-    click (insert, lock again); an item with a topic costs six (twins, insert, lock, update,
-    update twins, event). A repeated click with the same status records no event; a changed
-    skip reason alone is saved without one. The event is recorded once, on the clicked item.
+    click (insert, lock again); an item with a topic costs five (twins, lock, update, update
+    twins, event). A repeated click with the same status records no event; a changed skip
+    reason alone is saved without one. The event is recorded once, on the clicked item.
 
-    Any status but "not started" follows the item's roadmap if the learner does not yet (one
-    query to check); `progress.started_following` says whether it did, for the view to say so.
+    Any status but "not started" follows the item's roadmap if the learner does not yet (the
+    lock reads whether they do); `progress.started_following` says whether it did, for the
+    view to say so, and `progress.twins` are the twin items whose rows changed too.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
     progress, twins = _locked_rows(learner=learner, item=item)
     # Work on a roadmap always counts: on the dashboard and in the plan, which show followed
     # roadmaps only.
-    progress.started_following = status != Status.NOT_STARTED and follow_if_new(
-        learner=learner, roadmap=item.roadmap
+    progress.started_following = (
+        status != Status.NOT_STARTED
+        and not progress.roadmap_followed
+        and follow_if_new(learner=learner, roadmap=item.roadmap)
     )
     previous = progress.status
     if all(row.status == status and row.skip_reason == skip_reason for row in [progress, *twins]):

@@ -71,10 +71,10 @@ def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str)
 
 def _twin_rows(request: HttpRequest, item) -> str:
     """The rows of the item's shared-topic twins on the same roadmap page, swapped out of band:
-    they are the same piece of progress, so they changed too."""
-    twins = Item.objects.twins_of(item).filter(roadmap_id=item.roadmap_id)
+    they are the same piece of progress, so they changed too (set_status found them)."""
+    slugs = [twin.slug for twin in item.my_progress.twins if twin.roadmap_id == item.roadmap_id]
     html = []
-    for slug in twins.values_list("slug", flat=True):
+    for slug in slugs:
         twin = page_cache.row_parts(request, item.roadmap.slug, slug)
         if twin is None:
             continue

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""The status toggle's latency under open-loop load: what a learner feels when clicks arrive
+at a steady rate, whether or not the server keeps up.
+
+    .venv/bin/python bench/open_loop.py [--duration 30] [--closed-duration 20] [--learners 300]
+
+Needs PostgreSQL, Redis and Debian's `wrk`, as bench/load.py (whose setup it reuses: a
+throwaway database, the content, learners with history, gunicorn with 2 sync workers).
+
+1. Closed loop, 50 connections, with wrk (one learner per connection): the floor (a view that
+   only signs the learner in, checks CSRF and updates one row; bench/floor_urls.py), then the
+   real toggle. The toggle's share of the floor's throughput is the first figure.
+2. Open loop, wrk2-style, with the asyncio generator below: clicks are scheduled at a constant
+   rate of half the floor's measured capacity, each sent at its time whether or not earlier
+   ones were answered, and each click's latency runs from when it was *due*, not when it was
+   sent. A generator that waits for answers (closed loop) sends less when the server stalls
+   and so never sees the stall ("coordinated omission"); this one counts the wait. Clicks
+   go round-robin over `--learners` learners (each learner clicks every learners/rate
+   seconds, one click at a time as a person would) on random items of the LLM roadmap with
+   random statuses, as htmx POSTs with the learner's session and CSRF token. The floor is
+   driven at the same rate for comparison.
+
+The generator is one single-threaded asyncio process (the default event loop, no uvloop) on
+the same 2 cores as gunicorn and PostgreSQL, so it takes CPU from them; it prints its own CPU
+use and the machine's, and how late it sent clicks (a late send still counts from its due
+time, so it never flatters the server).
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import secrets
+import shutil
+import sys
+import time
+from urllib.parse import urlsplit
+
+from load import ROOT, manage, prepare, recreate_database, serving, toggle_load
+
+TOGGLE_PATH = "/roadmaps/llm/%s/status/"
+FLOOR_PATH = "/bench/floor/%s/"
+STATUSES = ["not_started", "in_progress", "done", "skipped"]
+TIMEOUT_S = 10.0
+
+
+def click_request(host: str, path: str, learner: dict, status: str) -> bytes:
+    """An htmx click as the page's form sends it: status, the page to come back to, CSRF."""
+    body = f"status={status}&next=%2Froadmaps%2Fllm%2F".encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        f"Cookie: sessionid={learner['session']}; csrftoken={learner['csrf']}\r\n"
+        f"X-CSRFToken: {learner['csrf']}\r\n"
+        "HX-Request: true\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def one_click(host: str, port: int, request: bytes) -> int:
+    """Send one request on a fresh connection (gunicorn's sync workers close it after each
+    answer) and read the whole answer; returns the HTTP status."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request)
+        answer = await reader.read()  # to EOF: the server closes after the body
+    finally:
+        writer.close()
+    return int(answer[9:12]) if answer.startswith(b"HTTP/1.") else 0
+
+
+async def open_loop(
+    base: str, path: str, learners: list[dict], slugs: list[str], rate: float, duration: float
+) -> dict:
+    """Clicks due every 1/rate seconds for `duration`; latency from each click's due time."""
+    url = urlsplit(base)
+    host, port = url.hostname, url.port
+    rng = random.Random(16)
+    loop = asyncio.get_running_loop()
+    total = int(rate * duration)
+    latencies: list[float] = []
+    send_lag: list[float] = []
+    errors: dict[str, int] = {}
+    learner_cycle = itertools.cycle(learners)
+
+    async def fire(due: float, request: bytes) -> None:
+        send_lag.append(loop.time() - due)
+        try:
+            status = await asyncio.wait_for(one_click(host, port, request), TIMEOUT_S)
+        except (OSError, TimeoutError) as error:
+            errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+            return
+        if status != 200:
+            errors[f"HTTP {status}"] = errors.get(f"HTTP {status}", 0) + 1
+            return
+        latencies.append(loop.time() - due)
+
+    cpu_before, machine_before = time.process_time(), _machine_cpu()
+    start = loop.time() + 0.05
+    tasks = []
+    for n in range(total):
+        due = start + n / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        learner = next(learner_cycle)
+        request = click_request(
+            f"{host}:{port}", path % rng.choice(slugs), learner, rng.choice(STATUSES)
+        )
+        tasks.append(asyncio.create_task(fire(due, request)))
+    sending_ended = loop.time()
+    await asyncio.gather(*tasks)
+    wall = loop.time() - start
+    cpu = time.process_time() - cpu_before
+    machine = _machine_share(machine_before, _machine_cpu())
+    latencies.sort()
+    send_lag.sort()
+    return {
+        "rate": rate,
+        "scheduled": total,
+        "answered_200": len(latencies),
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "achieved_rps": len(latencies) / (sending_ended - start),
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p90_ms": _percentile(latencies, 90) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
+        "send_lag_p99_ms": _percentile(send_lag, 99) * 1000,
+        "generator_cpu_share": cpu / wall,  # of one core
+        "generator_cpu_ms_per_click": 1000 * cpu / max(total, 1),
+        "machine_cpu_share": machine,  # of all cores
+    }
+
+
+def _percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p% of them at or below it."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _machine_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return busy / total if total else float("nan")
+
+
+def closed_loop(base: str, path: str, learners: list[dict], targets: list[str], duration: int):
+    result = toggle_load(base, learners, targets, duration, path)
+    result.pop("last_write")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=30, help="seconds of open-loop load")
+    parser.add_argument("--closed-duration", type=int, default=20, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=5, help="open-loop seconds not counted")
+    parser.add_argument("--connections", type=int, default=50, help="closed-loop connections")
+    parser.add_argument("--learners", type=int, default=300, help="learners the clicks rotate over")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--rate", type=float, help="clicks/s (default: half the floor's closed-loop capacity)"
+    )
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/roadmap_openloop"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "60",
+        "CACHE_KEY_PREFIX": f"openloop{secrets.token_hex(4)}",
+        "DJANGO_SETTINGS_MODULE": "roadmap_site.settings",
+    }
+    print(f"preparing database ({args.learners} learners)…", flush=True)
+    recreate_database(args.database_url)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "import_roadmap", "-v", "0")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
+    data = prepare(env, learners=max(args.learners, args.connections))
+    learners, slugs = data["cookies"], data["items"]
+    wrk_learners = learners[: args.connections]
+
+    def drive(base: str, path: str, slugs: list[str], rate: float) -> dict:
+        if args.warmup:
+            asyncio.run(open_loop(base, path, learners, slugs, rate, args.warmup))
+        return asyncio.run(open_loop(base, path, learners, slugs, rate, args.duration))
+
+    results: dict[str, dict] = {}
+    floor_env = {**env, "DJANGO_SETTINGS_MODULE": "floor_settings"}
+    with serving(floor_env, "gunicorn-open-loop-floor.log", args.workers) as base:
+        print(f"closed loop: floor, {args.connections} connections…", flush=True)
+        floor = closed_loop(base, FLOOR_PATH, wrk_learners, data["targets"], args.closed_duration)
+        results["closed: floor"] = floor
+        rate = args.rate or floor["rps"] / 2
+        print(f"open loop: floor at {rate:.0f}/s…", flush=True)
+        # The floor updates existing rows only: it gets the targets, which every learner has.
+        results["open: floor"] = drive(base, FLOOR_PATH, data["targets"], rate)
+    with serving(env, "gunicorn-open-loop.log", args.workers) as base:
+        print(f"closed loop: toggle, {args.connections} connections…", flush=True)
+        toggle = closed_loop(base, TOGGLE_PATH, wrk_learners, data["targets"], args.closed_duration)
+        results["closed: toggle"] = toggle
+        print(f"open loop: toggle at {rate:.0f}/s over {len(slugs)} items…", flush=True)
+        results["open: toggle"] = drive(base, TOGGLE_PATH, slugs, rate)
+
+    share = toggle["rps"] / floor["rps"]
+    print(f"\nclosed loop, {args.connections} connections, {args.closed_duration} s (wrk):")
+    print("{:10} {:>8} {:>8} {:>8} {:>7}".format("view", "req/s", "p50 ms", "p99 ms", "errors"))
+    for name in ("floor", "toggle"):
+        r = results[f"closed: {name}"]
+        print(f"{name:10} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7}")
+    print(f"toggle / floor: {100 * share:.0f}% (target ≥ 80%)")
+    print(
+        f"\nopen loop at {rate:.0f} clicks/s (half the floor), {args.duration} s "
+        f"after {args.warmup} s of warm-up, {len(learners)} learners:"
+    )
+    header = ("view", "achieved/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
+    print("{:10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}".format(*header))
+    for name in ("floor", "toggle"):
+        r = results[f"open: {name}"]
+        row = (name, r["achieved_rps"], r["p50_ms"], r["p90_ms"], r["p99_ms"], r["max_ms"])
+        print("{:10} {:10.0f} {:8.1f} {:8.1f} {:8.1f} {:8.1f}".format(*row), f"{r['errors']:7}")
+    r = results["open: toggle"]
+    print(
+        f"toggle targets: p50 < 15 ms {'✔' if r['p50_ms'] < 15 else '✘'}, "
+        f"p99 < 50 ms {'✔' if r['p99_ms'] < 50 else '✘'}"
+    )
+    print(
+        f"generator: {100 * r['generator_cpu_share']:.0f}% of one core "
+        f"({r['generator_cpu_ms_per_click']:.2f} ms a click), sends late by "
+        f"≤ {r['send_lag_p99_ms']:.1f} ms at p99; machine busy {100 * r['machine_cpu_share']:.0f}%"
+    )
+    out = ROOT / "bench" / "results" / "open_loop.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rate": rate, "toggle_share": share, "results": results}, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+    return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
