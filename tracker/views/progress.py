@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from tracker import page_cache
 from tracker.forms import NoteForm, StatusForm
@@ -124,7 +125,9 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
             html += render_to_string(
                 "tracker/partials/_follow_notice.html", notice, request=request
             )
-        return HttpResponse(html)
+        # The forms are boosted (hx-boost, to carry no hx-post of their own), and htmx puts a
+        # boosted request's address in the history unless the answer says not to.
+        return push_url(HttpResponse(html), False)
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
     if followed:
