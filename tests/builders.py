@@ -89,6 +89,22 @@ def row_of(html: str, item) -> str:
     return html[start : start + 1 + next_row.start()] if next_row else html[start:]
 
 
+def status_control(html: str, item) -> str:
+    """The HTML of an item's status control (its one form): on its roadmap page row, or the
+    form of an item or plan page (id item-status-<id>)."""
+    if f'id="item-{item.id}"' in html:
+        html = row_of(html, item)
+        start = html.index("<form")
+    else:
+        start = html.rindex("<form", 0, html.index(f'id="item-status-{item.id}"'))
+    return html[start : html.index("</form>", start) + len("</form>")]
+
+
+def pressed_status(html: str, item) -> str:
+    """The status whose button is pressed in the item's status control."""
+    return re.search(r'value="(\w+)" aria-pressed="true"', status_control(html, item)).group(1)
+
+
 def client_for(user) -> Client:
     """A test client signed in as `user`, beside any other."""
     client = Client()

@@ -38,7 +38,10 @@ def test_learner_signs_up_and_ticks_three_items_without_a_reload(browser_page, s
         # The row is swapped in place: the new one shows Done pressed.
         row.locator('button[value="done"][aria-pressed="true"]').wait_for()
         # Keyboard users keep their place: focus returns to the button in the new row.
-        assert page.evaluate("document.activeElement.id") == f"status-{item.id}-done"
+        focused = (
+            "document.activeElement.closest('.st-row').id + ':' + document.activeElement.value"
+        )
+        assert page.evaluate(focused) == f"item-{item.id}:done"
     summary = page.locator("#progress-summary")
     assert "3 done · 5 in all" in summary.inner_text().replace("\n", " ")
     # Only the changed bars were swapped: the opened "By section" stayed open and its bars

@@ -24,12 +24,12 @@ def roadmap_items(db):
 
 
 def _pressed(html: str, item) -> str:
-    """The status button shown pressed for `item` on a roadmap page."""
+    """The status `item`'s row shows on a roadmap page ("" without a status control)."""
     import re
 
-    found = re.search(
-        rf'id="status-{item.id}-(\w+)" name="status" value="\w+" aria-pressed="true"', html
-    )
+    from tests.builders import row_of
+
+    found = re.search(r'class="st is-(\w+)"', row_of(html, item))
     return found.group(1) if found else ""
 
 

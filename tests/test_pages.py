@@ -231,9 +231,9 @@ def test_learner_sees_their_own_status_on_each_row_and_nobody_elses(learner_clie
 
     assert pressed(items[0]) == Status.IN_PROGRESS
     assert pressed(items[1]) == Status.NOT_STARTED
-    # Each row carries the status slot (its content belongs to the learners' partial).
+    # Each row carries its status control (its content belongs to the learners' partial).
     for item in items:
-        assert 'class="item-side"' in row_of(html, item)
+        assert 'class="st is-' in row_of(html, item)
 
 
 def test_anonymous_page_does_not_show_any_status(client, db):
@@ -243,7 +243,7 @@ def test_anonymous_page_does_not_show_any_status(client, db):
     html = client.get(reverse("roadmap_detail", args=["llm"])).content.decode()
 
     assert "In progress" not in html
-    assert 'class="item-side"' not in html
+    assert 'class="st is-' not in html
 
 
 # Queries, anonymous, cache miss: roadmap, sections, section resources, items (+roadmap),
@@ -268,7 +268,7 @@ def test_roadmap_page_queries_do_not_grow_with_items(
     client.force_login(learner)
     with django_assert_max_num_queries(SIGNED_IN_ROADMAP_QUERIES):
         html = client.get(url).content.decode()
-    assert html.count('class="item-side"') == len(items)
+    assert html.count('class="st is-') == len(items)
 
 
 def test_cached_anonymous_page_costs_no_query(client, db, django_assert_num_queries):

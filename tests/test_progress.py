@@ -202,8 +202,9 @@ def test_htmx_status_change_returns_only_the_row_and_the_progress_bars(
     assert 'id="progress-overall" hx-swap-oob="true"' in html
     assert "progress-section-" not in html  # one section: the summary has no section bars
     assert "1 done · 1 in all" in html
-    # The re-rendered forms still send no-JS users back to the roadmap page.
-    assert 'name="next" value="/roadmaps/llm/"' in html
+    # The re-rendered form posts to the same address as before, relative to the roadmap page
+    # (its no-JS answer comes back to the row there).
+    assert f'action="{item.slug}/status/"' in html and 'name="next"' not in html
     assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
 
 
@@ -234,8 +235,8 @@ def test_htmx_status_change_from_the_item_page_returns_its_status_block(learner_
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert html.lstrip().startswith(f'<div class="item-status" id="item-status-{item.id}"')
-    assert f'hx-target="#item-status-{item.id}"' in html
+    assert html.lstrip().startswith(f'<form class="st is-in_progress" id="item-status-{item.id}"')
+    assert 'hx-target="this"' in html
     assert "progress-summary" not in html  # the item page has no bars to swap
     assert 'value="in_progress" aria-pressed="true"' in html
 
@@ -255,6 +256,10 @@ def test_plain_post_changes_the_status_and_redirects_back_to_the_row(learner_cli
 @pytest.mark.parametrize("unsafe", ["https://evil.example/", "//evil.example/x", "javascript:x"])
 def test_plain_post_never_redirects_off_site(learner_client, item, unsafe):
     response = learner_client.post(status_url(item), {"status": "done", "next": unsafe})
+    assert response["Location"] == f"/roadmaps/llm/#item-{item.id}"
+    response = learner_client.post(
+        status_url(item), {"status": "done", "next": unsafe, "place": "item"}
+    )
     assert response["Location"] == item.get_absolute_url()
 
 

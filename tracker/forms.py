@@ -197,6 +197,10 @@ class StatusForm(forms.Form):
         error_messages={"max_length": too_long_message("A reason", SKIP_REASON_MAX)},
     )
 
+    def clean_skip_reason(self) -> str:
+        # Typed in a one-line text area: a pasted line break is a space.
+        return " ".join(self.cleaned_data["skip_reason"].split())
+
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 

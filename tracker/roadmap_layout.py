@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from django.utils.text import slugify
 
 # The choices only, for labels and kinds: nothing here queries.
-from tracker.models.content import Level, Resource, Section
+from tracker.models.content import Item, Level, Resource, Section
 
 if TYPE_CHECKING:
-    from tracker.models.content import Item, Roadmap
+    from tracker.models.content import Roadmap
 
 TABLE_GROUP = "table"
 RECOMMENDED_GROUP = "highly-recommended"
@@ -206,6 +206,30 @@ def item_table_row(item: Item, columns: Sequence[Column] | None = None) -> ItemT
 
 def is_table_item(item: Item) -> bool:
     return item.section.kind == Section.Kind.TECHNIQUES
+
+
+# The kind every item of a section has unless it says otherwise: its row need not repeat it.
+_SECTION_ITEM_KIND = {
+    Section.Kind.PREREQUISITES: Item.Kind.TOPIC,
+    Section.Kind.LEVEL: Item.Kind.CONCEPT,
+    Section.Kind.TECHNIQUES: Item.Kind.TECHNIQUE,
+    Section.Kind.PROJECTS: Item.Kind.PROJECT,
+}
+
+
+def row_tags(item: Item) -> list[tuple[str, str]]:
+    """The tags on an item's roadmap row, as (css class, text): its kind and level only where
+    its section's heading does not already say them (a level section's items are all of its
+    level), and Optional."""
+    section = item.section
+    tags = []
+    if _SECTION_ITEM_KIND.get(section.kind) != item.kind:
+        tags.append(("tag", item.get_kind_display()))
+    if item.level and item.level != section.level:
+        tags.append((f"tag tag-level-{item.level}", item.get_level_display()))
+    if item.optional:
+        tags.append(("tag", "Optional"))
+    return tags
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,14 @@ def note_form_for(item):
     return NoteForm(instance=getattr(item, "my_progress", None), item=item)
 
 
+# The status control's button labels: "Skip" is what the button does; the other labels are
+# the statuses' own.
+STATUS_BUTTONS = [
+    (value, "Skip" if value == Status.SKIPPED else label) for value, label in Status.choices
+]
+
+
 @register.simple_tag
-def status_choices() -> list[tuple[str, str]]:
-    """The statuses in button order, as (value, label) pairs."""
-    return Status.choices
+def status_buttons() -> list[tuple[str, str]]:
+    """The status control's buttons in order, as (value, label) pairs."""
+    return STATUS_BUTTONS

@@ -14,3 +14,17 @@ def item_table_row(item, columns=None) -> roadmap_layout.ItemTableRow:
 @register.filter
 def is_table_item(item) -> bool:
     return roadmap_layout.is_table_item(item)
+
+
+@register.filter
+def row_tags(item) -> list[tuple[str, str]]:
+    return roadmap_layout.row_tags(item)
+
+
+@register.filter
+def relative_to(url: str, folder: str) -> str:
+    """`url` relative to the page at `folder` (ending in /) when it lies under it, else as is:
+    the status forms of a roadmap page, 38 on the LLM page, say just `<item>/status/`."""
+    if folder.endswith("/") and url.startswith(folder):
+        return url[len(folder) :]
+    return url

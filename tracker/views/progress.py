@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from tracker import page_cache
 from tracker.forms import NoteForm, StatusForm
@@ -31,12 +32,16 @@ def _active_item(slug: str, item_slug: str) -> Item:
 
 
 def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
-    """Where to send a browser without JavaScript: back where it came from, if that is us."""
+    """Where to send a browser without JavaScript: back where it came from, if that is us;
+    else the item's row on its roadmap page (whose forms send no `next`, to stay light), or
+    the item's page."""
     candidate = request.POST.get("next", "")
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate.split("#", 1)[0] + anchor
+    if anchor:
+        return item.roadmap.get_absolute_url() + anchor
     return item.get_absolute_url()
 
 
@@ -97,20 +102,21 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     if row is None:
         raise Http404("No such item")
     item = row.item
+    place = request.POST.get("place", "")
+    anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
     form = StatusForm(request.POST)
     if not form.is_valid():
         problem = form.errors.get("skip_reason", ["That status is not one we know."])[0]
         if request.htmx:
             return HttpResponse(problem, status=400)
         messages.error(request, f"{problem} Nothing changed.")
-        return redirect(_next_url(request, item))
+        return redirect(_next_url(request, item, anchor))
     item.my_progress = set_status(
         learner=request.user,
         item=item,
         status=form.cleaned_data["status"],
         skip_reason=form.cleaned_data["skip_reason"],
     )
-    place = request.POST.get("place", "")
     followed = item.my_progress.started_following
     if request.htmx:
         html = _status_fragment(request, row, place)
@@ -119,7 +125,9 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
             html += render_to_string(
                 "tracker/partials/_follow_notice.html", notice, request=request
             )
-        return HttpResponse(html)
+        # The forms are boosted (hx-boost, to carry no hx-post of their own), and htmx puts a
+        # boosted request's address in the history unless the answer says not to.
+        return push_url(HttpResponse(html), False)
     label = Status(item.my_progress.status).label.lower()
     messages.success(request, f"“{item.title}” is now marked {label}.")
     if followed:
@@ -128,7 +136,6 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
             f"You now follow “{item.roadmap.title}”: its items count on your dashboard and "
             "join your study plan.",
         )
-    anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
     return redirect(_next_url(request, item, anchor))
 
 
