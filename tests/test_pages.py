@@ -62,11 +62,12 @@ def parse(html: str) -> LinkParser:
 
 
 def external_links_without_noopener(html: str) -> list[str]:
+    """External links that could reach window.opener: noreferrer implies noopener."""
     return [
         link.get("href", "")
         for link in parse(html).links
         if urlsplit(link.get("href", "")).scheme in {"http", "https"}
-        and "noopener" not in (link.get("rel") or "").split()
+        and not {"noopener", "noreferrer"} & set((link.get("rel") or "").split())
     ]
 
 
@@ -430,7 +431,7 @@ def test_markdown_escapes_raw_html_and_marks_external_links():
 
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
-    assert '<a href="https://x.org" rel="noopener noreferrer">out</a>' in html
+    assert '<a href="https://x.org" rel="noreferrer">out</a>' in html
     assert '<a href="/roadmaps/">in</a>' in html
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
-EXTERNAL_REL = "noopener noreferrer"
+EXTERNAL_REL = "noreferrer"
 
 
 def is_external(url: str) -> bool:
