@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -12,6 +13,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from tracker import tasks
 from tracker.models import HostRule, Link, LinkAlertRecipient, LinkState
+from tracker.selectors.links import link_uses
 from tracker.services import links as link_service
 from tracker.task_queue import QueueUnavailable, enqueue
 
@@ -84,24 +86,22 @@ def unignore(modeladmin, request, queryset):
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
-    list_display = [
-        "url",
-        "shown_state",
-        "latest_check",
-        "http_status",
-        "last_checked_at",
-        "consecutive_failures",
-        "suggested_url",
-        "ignored",
-    ]
+    # Five short columns fit 1280 px between the admin's sidebar and the filters: the HTTP
+    # status sits in "latest check", failures are on each link's page, ignored links have
+    # their count and filter above the list, and long URLs are cut with the whole URL in
+    # their title (admin-links.css).
+    list_display = ["short_url", "shown_state", "latest_check", "checked", "suggestion"]
+    list_display_links = ["short_url"]
     list_filter = ["state", "last_result", "ignored", "referenced"]
     search_fields = ["url", "error", "suggested_url"]
     actions = [check_now, apply_suggested_redirect, ignore, unignore]
     list_per_page = 100
     change_form_template = "admin/tracker/link/change_form.html"
+    change_list_template = "admin/tracker/link/change_list.html"
     fields = [
         "url",
         "check_status",
+        "used_by",
         "state",
         "last_result",
         "http_status",
@@ -119,6 +119,9 @@ class LinkAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f not in {"ignored", "next_check_at"}]
 
+    class Media:
+        css = {"all": ["css/admin-links.css"]}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # links come from content, through the sync
 
@@ -127,9 +130,28 @@ class LinkAdmin(admin.ModelAdmin):
         # worker) the list stayed at "0 links" with nothing to check, so list content's now.
         if not Link.objects.exists():
             link_service.sync_links()
+        extra_context = {**(extra_context or {}), "state_counts": _state_counts(request)}
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="shown to learners", ordering="state")
+    @admin.display(description="URL", ordering="url")
+    def short_url(self, link: Link) -> str:
+        return format_html('<span class="link-url" title="{}">{}</span>', link.url, link.url)
+
+    @admin.display(description="redirect", ordering="suggested_url")
+    def suggestion(self, link: Link) -> str:
+        if not link.suggested_url:
+            return "–"
+        return format_html('<span title="{}">↪ suggested</span>', link.suggested_url)
+
+    @admin.display(description="checked (UTC)", ordering="last_checked_at")
+    def checked(self, link: Link) -> str:
+        return f"{link.last_checked_at:%d %b %H:%M}" if link.last_checked_at else "never"
+
+    @admin.display(description="used by")
+    def used_by(self, link: Link) -> str:
+        return render_to_string("admin/tracker/link/_used_by.html", {"uses": link_uses(link)})
+
+    @admin.display(description="learners see", ordering="state")
     def shown_state(self, link: Link) -> str:
         return f"{STATE_ICONS[link.state]} {link.get_state_display()}"
 
@@ -137,7 +159,8 @@ class LinkAdmin(admin.ModelAdmin):
     def latest_check(self, link: Link) -> str:
         if not link.last_result:
             return "never"
-        return f"{STATE_ICONS[link.last_result]} {link.get_last_result_display()}"
+        http = f" (HTTP {link.http_status})" if link.http_status else ""
+        return f"{STATE_ICONS[link.last_result]} {link.get_last_result_display()}{http}"
 
     @admin.display(description="status")
     def check_status(self, link: Link) -> str:
@@ -218,6 +241,38 @@ class LinkAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, link):
             raise PermissionDenied
         return link
+
+
+def _state_counts(request: HttpRequest) -> list[dict]:
+    """Links per state shown to learners, then ignored ones, each a link filtering the list
+    (one query)."""
+    counts = Link.objects.aggregate(
+        **{state.value: Count("id", filter=Q(state=state)) for state in LinkState},
+        ignored_links=Count("id", filter=Q(ignored=True)),
+    )
+    base = reverse("admin:tracker_link_changelist")
+    rows = [
+        {
+            "label": state.label,
+            "icon": STATE_ICONS[state],
+            "count": counts[state.value],
+            "query": f"state__exact={state.value}",
+        }
+        for state in LinkState
+    ]
+    rows.append(
+        {
+            "label": "Ignored",
+            "icon": "⊘",
+            "count": counts["ignored_links"],
+            "query": "ignored__exact=1",
+        }
+    )
+    current = request.GET.urlencode()
+    for row in rows:
+        row["url"] = f"{base}?{row['query']}"
+        row["current"] = current == row["query"]
+    return rows
 
 
 def _status_context(link: Link) -> dict:

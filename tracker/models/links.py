@@ -99,6 +99,7 @@ class Link(models.Model):
 
     class Meta:
         ordering = ["url"]
+        verbose_name_plural = "link health"  # the admin's list is the health report
 
     def __str__(self) -> str:
         return self.url

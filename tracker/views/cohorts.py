@@ -256,6 +256,8 @@ def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "headers": _sort_headers(sort, direction, show),
         # One reverse() instead of one per row: 50 rows add up.
         "learners_url": reverse("cohort_dashboard", args=[cohort.pk]) + "learners/",
+        # Shown with a Copy button while the cohort is empty.
+        "invite_url": request.build_absolute_uri(cohort.get_invite_path()),
     }
     template = "tracker/cohort_dashboard.html"
     if request.htmx:
