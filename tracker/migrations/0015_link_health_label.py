@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0012_explicit_follows'),
+        ('tracker', '0014_user_theme'),
     ]
 
     operations = [
