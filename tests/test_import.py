@@ -944,6 +944,7 @@ SCHEMA_CHOICES = {
     ("item", "kind"): schema.ITEM_KINDS,
     ("resource", "kind"): schema.RESOURCE_KINDS,
     **{(kind, "level"): schema.LEVELS for kind in ("section", "item", "resource")},
+    ("roadmap", "theme"): schema.THEMES,
 }
 
 

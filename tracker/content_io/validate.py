@@ -32,6 +32,7 @@ from tracker.content_io.schema import (
     SECTION_KINDS,
     SLUG_MAX,
     SLUG_RE,
+    THEMES,
     TOPICS_FILE,
     default_resource_key,
     unstorable,
@@ -398,7 +399,8 @@ def _roadmap(node: Node) -> RoadmapSpec:
             "schema",
         )
     slug = _slug(node)
-    roadmap = _row(node, slug, _values(node, ROADMAP_FIELDS))
+    values = _values(node, ROADMAP_FIELDS)
+    roadmap = _row(node, slug, {**values, "theme": _choice(node, "theme", THEMES)})
     walk = _Walk(RoadmapSpec(node.path, roadmap, [], [], []))
     if node.get("sections") is not None and not node.get("sections"):
         node.problem("the roadmap has no sections", line=node.line_of("sections"))

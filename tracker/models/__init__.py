@@ -1,6 +1,6 @@
 from .accounts import AuthAttempt, User
 from .cohorts import Cohort, Membership
-from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
+from .content import ImportedContent, Item, Level, Resource, Roadmap, Section, Theme
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
@@ -25,6 +25,7 @@ __all__ = [
     "RoadmapFollow",
     "Section",
     "Status",
+    "Theme",
     "User",
     "WeekPlan",
 ]

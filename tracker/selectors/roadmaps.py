@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Count,
@@ -17,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from tracker import page_cache
-from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section
+from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section, Theme
 
 
 def roadmaps_for_list() -> QuerySet[Roadmap]:
@@ -27,6 +28,29 @@ def roadmaps_for_list() -> QuerySet[Roadmap]:
         item_count=Count("items", filter=active_items),
         total_hours=Sum("items__effort_hours", filter=active_items),
     )
+
+
+@dataclass
+class ThemeGroup:
+    """One heading of /roadmaps/: a theme (slug "" for roadmaps without one) and its roadmaps."""
+
+    slug: str
+    title: str
+    roadmaps: list[Roadmap] = field(default_factory=list)
+
+
+OTHER_THEME = "Other roadmaps"
+
+
+def catalogue(roadmaps: Iterable[Roadmap], *, theme: str = "") -> list[ThemeGroup]:
+    """The roadmaps grouped by theme, in `Theme`'s order (those without one last), each group
+    in the roadmaps' own order; only `theme`'s group when it names one. No query of its own:
+    it groups what the list's one query read."""
+    groups = {value: ThemeGroup(value, label) for value, label in Theme.choices}
+    groups[""] = ThemeGroup("", OTHER_THEME)
+    for roadmap in roadmaps:
+        groups.get(roadmap.theme, groups[""]).roadmaps.append(roadmap)
+    return [g for g in groups.values() if g.roadmaps and (not theme or g.slug == theme)]
 
 
 def _resources():
