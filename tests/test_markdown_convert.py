@@ -373,7 +373,7 @@ def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics()
     # ml_roadmap.md: "Label: [a, b]" with no link target, and "Label: [link](url)".
     text = (
         "# R Roadmap\n\n## Prerequisites\n\n"
-        "- Mathematics: [See README.md#math](https://example.org/readme#math)\n"
+        "- Mathematics: [Maths reading](https://example.org/readme#math)\n"
         "- Programming Language: [Python]\n- Tools & Skills: [Numpy, Scikit-learn]\n\n"
         "## Beginner Level\n\n- Cross-Validation\n"
     )

@@ -138,6 +138,16 @@ def unstorable(text: str) -> str | None:
     return f"contains {name} (U+{code:04X}), which cannot be stored; remove it"
 
 
+# A link into a roadmap document's own repository ("See README.md#the-math-behind-it-all"):
+# a pointer for readers of that repository, not something to learn from (issue 17.2).
+_SOURCE_POINTER = re.compile(r"readme\.md#", re.IGNORECASE)
+
+
+def source_pointer(title: str, url: str) -> bool:
+    """Whether a resource's label or URL points at a README.md#… section."""
+    return bool(_SOURCE_POINTER.search(title or "") or _SOURCE_POINTER.search(url or ""))
+
+
 def default_resource_key(owner: str, group: str, url: str, title: str) -> str:
     """README: `<owner>/<group>/<url or title>`; shortened with a hash beyond 300 characters."""
     key = f"{owner}/{group}/{url or title}"

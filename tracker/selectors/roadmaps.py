@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from tracker import page_cache
+from tracker import page_cache, roadmap_layout
 from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Section, Theme
 
 
@@ -130,6 +130,36 @@ def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
         return _active_item(roadmap_slug, item_slug, with_dependents=False)
 
     return page_cache.content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    slug: str
+    title: str
+
+
+def item_neighbours(item: Item) -> tuple[Neighbour | None, Neighbour | None]:
+    """The items before and after `item` in its roadmap's page order (None at either end).
+    The order is content, so it is cached per content version: one query when cold."""
+
+    def load() -> list[Neighbour]:
+        items = (
+            Item.objects.active()
+            .filter(roadmap_id=item.roadmap_id, section__archived_at__isnull=True)
+            .select_related("section")
+            .only("slug", "title", "group", "level", "section", "section__kind", "section__order")
+            .order_by("section__order", "section_id", "order", "id")
+        )
+        return [Neighbour(i.slug, i.title) for i in roadmap_layout.page_order(items)]
+
+    order = page_cache.content_cached(f"item-order:{item.roadmap_id}", load)
+    slugs = [neighbour.slug for neighbour in order]
+    if item.slug not in slugs:
+        return None, None
+    index = slugs.index(item.slug)
+    before = order[index - 1] if index > 0 else None
+    after = order[index + 1] if index + 1 < len(order) else None
+    return before, after
 
 
 def attach_progress(items: Iterable[Item], learner) -> None:

@@ -94,9 +94,12 @@ def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse
         raise Http404("No such item")
     if request.user.is_authenticated:
         roadmap_reads.attach_progress([item], request.user)
+    previous_item, next_item = roadmap_reads.item_neighbours(item)
     context = {
         "item": item,
         "roadmap": item.roadmap,
+        "previous_item": previous_item,
+        "next_item": next_item,
         "twins": roadmap_reads.item_twins(item),
         "link_notes": page_cache.link_notes(),
     }
