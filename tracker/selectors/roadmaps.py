@@ -24,9 +24,14 @@ from tracker.models import Item, Progress, Resource, Roadmap, RoadmapFollow, Sec
 def roadmaps_for_list() -> QuerySet[Roadmap]:
     """Active roadmaps with their active items' count and total hours, in one query."""
     active_items = Q(items__archived_at__isnull=True)
-    return Roadmap.objects.active().annotate(
-        item_count=Count("items", filter=active_items),
-        total_hours=Sum("items__effort_hours", filter=active_items),
+    # Explicit: Meta.ordering does not apply to a query with aggregates (GROUP BY).
+    return (
+        Roadmap.objects.active()
+        .annotate(
+            item_count=Count("items", filter=active_items),
+            total_hours=Sum("items__effort_hours", filter=active_items),
+        )
+        .order_by("order", "title")
     )
 
 

@@ -22,13 +22,13 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
         roadmaps = roadmap_reads.with_done_counts(roadmaps, request.user)
         followed_ids = {r.id for r in roadmap_reads.followed_roadmaps(request.user)}
     # An unknown ?theme= shows every group rather than an empty page.
-    theme = request.GET.get("theme", "")
     themes = roadmap_reads.catalogue(roadmaps)
-    shown = [group for group in themes if group.slug == theme] or themes
+    theme = request.GET.get("theme", "")
+    shown = [group for group in themes if theme and group.slug == theme]
     context = {
         "themes": themes,
-        "groups": shown,
-        "theme": theme if len(shown) == 1 and shown[0].slug == theme else "",
+        "groups": shown or themes,
+        "theme": theme if shown else "",
         "followed_ids": followed_ids,
     }
     return render(request, "tracker/roadmap_list.html", context)
