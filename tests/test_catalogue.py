@@ -322,3 +322,17 @@ def test_no_content_file_links_into_a_readme_section():
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.lstrip().startswith("#"):
                 assert "README.md#" not in line, (path.name, line)
+
+
+def test_every_roadmap_exports_with_its_theme_and_imports_back_unchanged(db, tmp_path):
+    call_command("import_roadmap", str(CONTENT), stdout=io.StringIO(), stderr=io.StringIO())
+    for roadmap in Roadmap.objects.all():
+        out = io.StringIO()
+        call_command("export_roadmap", roadmap.slug, stdout=out, stderr=io.StringIO())
+        assert f"\ntheme: {roadmap.theme}\n" in out.getvalue()
+        (tmp_path / f"{roadmap.slug}.yaml").write_text(out.getvalue(), encoding="utf-8")
+
+    out = io.StringIO()
+    call_command("import_roadmap", *sorted(map(str, tmp_path.glob("*.yaml"))), stdout=out)
+
+    assert "nothing to do: content is up to date" in out.getvalue()
