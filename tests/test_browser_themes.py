@@ -19,7 +19,7 @@ from django.test import Client
 from tests.builders import WIDEST_JS
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
-from tracker.models import Item, Status, Theme, User
+from tracker.models import ColourTheme, Item, Status, User
 from tracker.services.cohorts import create_cohort, join_cohort
 from tracker.services.progress import set_status
 
@@ -208,7 +208,7 @@ def test_a_users_own_theme_wins_over_their_device_on_every_page(browser, live_se
             _check(page, axe, name, chosen, problems)
         for page in contexts.values():
             page.context.close()
-        User.objects.update(theme=Theme.SYSTEM)
+        User.objects.update(theme=ColourTheme.SYSTEM)
     assert problems == {}
 
 
@@ -228,4 +228,4 @@ def test_the_theme_switch_returns_to_the_same_page_without_javascript(browser, l
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(230, 237, 243)"
     context.close()
     people["learner"].refresh_from_db()
-    assert people["learner"].theme == Theme.DARK
+    assert people["learner"].theme == ColourTheme.DARK

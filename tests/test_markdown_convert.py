@@ -136,10 +136,10 @@ def test_seed_gives_the_hand_made_items_in_order_with_the_same_urls(hand_made):
 
 
 def _without_judgement(value):
-    """Drop what content/llm.yaml decides by hand (effort, prerequisites, summary, topics, slugs of
-    items) and the trailing newline of its literal blocks; everything else must match."""
+    """Drop what content/llm.yaml decides by hand (effort, prerequisites, summary, theme, topics,
+    slugs of items) and the trailing newline of its literal blocks; everything else must match."""
     if isinstance(value, dict):
-        skip = {"effort_hours", "effort_note", "prerequisites", "summary", "topic"}
+        skip = {"effort_hours", "effort_note", "prerequisites", "summary", "theme", "topic"}
         return {k: _without_judgement(v) for k, v in value.items() if k not in skip}
     if isinstance(value, list):
         return [_without_judgement(v) for v in value]
@@ -373,7 +373,7 @@ def test_unbolded_prerequisite_labels_with_bracketed_lists_give_grouped_topics()
     # ml_roadmap.md: "Label: [a, b]" with no link target, and "Label: [link](url)".
     text = (
         "# R Roadmap\n\n## Prerequisites\n\n"
-        "- Mathematics: [See README.md#math](https://example.org/readme#math)\n"
+        "- Mathematics: [Maths reading](https://example.org/readme#math)\n"
         "- Programming Language: [Python]\n- Tools & Skills: [Numpy, Scikit-learn]\n\n"
         "## Beginner Level\n\n- Cross-Validation\n"
     )

@@ -278,6 +278,8 @@ def test_the_assembled_page_equals_the_page_rendered_in_one_go(alice, learner, i
     context = {
         **_page_context(roadmap),
         "progress": progress_reads.roadmap_progress(learner, roadmap),
+        # Ticking an item followed its roadmap: the header's button says so.
+        "roadmap_followed": learner.follows.filter(roadmap=roadmap).exists(),
         "csrf_token": CSRF_SENTINEL,
         "status_next": PATH_SENTINEL,
     }

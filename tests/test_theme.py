@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.builders import make_roadmap
-from tracker.models import RoadmapFollow, Status, Theme
+from tracker.models import ColourTheme, RoadmapFollow, Status
 from tracker.services.progress import set_status
 
 
@@ -27,7 +27,7 @@ def test_visitors_follow_their_device_and_get_no_switch(client):
 
 
 def test_a_new_user_follows_their_device_and_sees_which_choice_is_on(learner_client, learner):
-    assert learner.theme == Theme.SYSTEM
+    assert learner.theme == ColourTheme.SYSTEM
     page = learner_client.get("/me/").content.decode()
     assert "data-theme" not in _html_tag(page)
     form = _theme_form(page)
@@ -41,7 +41,7 @@ def test_the_header_switch_remembers_dark_and_goes_back_to_the_page(learner_clie
     assert response.status_code == 302
     assert response["Location"] == "/plan/?week=2"
     learner.refresh_from_db()
-    assert learner.theme == Theme.DARK
+    assert learner.theme == ColourTheme.DARK
     page = learner_client.get("/plan/").content.decode()
     assert _html_tag(page) == '<html lang="en" data-theme="dark">'
     assert '<meta name="color-scheme" content="dark">' in page
@@ -67,7 +67,7 @@ def test_an_unknown_theme_changes_nothing(learner_client, learner):
     response = learner_client.post("/me/theme/", {"theme": "purple", "next": "/plan/"})
     assert response["Location"] == "/plan/"
     learner.refresh_from_db()
-    assert learner.theme == Theme.SYSTEM
+    assert learner.theme == ColourTheme.SYSTEM
     page = learner_client.get("/plan/").content.decode()
     assert "That theme does not exist; nothing changed." in page
 
@@ -82,7 +82,7 @@ def test_the_switch_only_takes_a_post_from_a_signed_in_user_with_a_csrf_token(
     strict.force_login(learner)
     assert strict.post("/me/theme/", {"theme": "dark"}).status_code == 403
     learner.refresh_from_db()
-    assert learner.theme == Theme.SYSTEM
+    assert learner.theme == ColourTheme.SYSTEM
 
 
 def test_the_settings_page_saves_the_theme_with_the_rest(learner_client, learner):
@@ -97,7 +97,7 @@ def test_the_settings_page_saves_the_theme_with_the_rest(learner_client, learner
     }
     assert learner_client.post("/me/", data).status_code == 302
     learner.refresh_from_db()
-    assert learner.theme == Theme.DARK
+    assert learner.theme == ColourTheme.DARK
 
 
 def test_cached_pages_switch_theme_at_once_and_their_form_returns_to_them(learner_client, learner):

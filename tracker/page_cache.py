@@ -365,17 +365,18 @@ def personalize(html: T, request: HttpRequest, *, path: str | None = None) -> T:
 
 # --- The signed-in roadmap page, assembled from shared parts --------------------------------
 
-_SLOT = re.compile(r"<!--status-slot:(\d+)-->|<!--progress-summary-slot-->")
+_SLOT = re.compile(r"<!--status-slot:(\d+)-->|<!--(progress-summary|follow)-slot-->")
 _SUMMARY = None  # the progress bars' place in `Skeleton.parts`
+_FOLLOW = "follow"  # the follow button's place in `Skeleton.parts`
 
 
 @dataclass
 class Skeleton:
     """A roadmap body with holes: `parts` are HTML strings, item ids (that item's status
-    controls) and `_SUMMARY` (the progress bars)."""
+    controls), `_SUMMARY` (the progress bars) and `_FOLLOW` (the follow button)."""
 
     roadmap: Roadmap  # id, slug and title only: what the progress bars need
-    parts: list[bytes | int | None]
+    parts: list[bytes | int | str | None]
     controls: dict[int, str]  # item id -> its controls' HTML, not started (`with_status`)
     slugs: dict[int, str]  # item id -> slug, to render controls with a skip reason
 
@@ -418,12 +419,15 @@ def _mark_next_unfinished(controls: bytes) -> bytes:
     return controls.replace(b'<form class="st', NEXT_UNFINISHED, 1)
 
 
-def _split(html: str) -> list[bytes | int | None]:
-    parts: list[bytes | int | None] = []
+def _split(html: str) -> list[bytes | int | str | None]:
+    parts: list[bytes | int | str | None] = []
     position = 0
     for match in _SLOT.finditer(html):
         parts.append(html[position : match.start()].encode())
-        parts.append(int(match.group(1)) if match.group(1) else _SUMMARY)
+        if match.group(1):
+            parts.append(int(match.group(1)))
+        else:
+            parts.append(_FOLLOW if match.group(2) == _FOLLOW else _SUMMARY)
         position = match.end()
     parts.append(html[position:].encode())
     return parts
@@ -480,6 +484,8 @@ def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) ->
             html.append(part)
         elif part is _SUMMARY:
             html.append(mine["summary"])
+        elif part == _FOLLOW:
+            html.append(mine["follow"])
         elif part in mine["controls"]:
             html.append(mine["controls"][part])
         else:
@@ -493,8 +499,8 @@ def learner_body(request: HttpRequest, slug: str, lookup: Lookup, context_of) ->
 
 def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
     """The learner's progress bars, their statuses, the controls of items they skipped with
-    a reason (rendered for them) and the page around the body (the menu has their name): one
-    query, plus one cache round trip per skipped item."""
+    a reason (rendered for them), their follow button and the page around the body (the menu
+    has their name): two queries, plus one cache round trip per skipped item."""
     rows = Progress.objects.for_learner(request.user).filter(item_id__in=skeleton.controls)
     rows = list(rows.values_list("item_id", "status", "skip_reason"))
     statuses = {item_id: status for item_id, status, _ in rows}
@@ -511,8 +517,27 @@ def _learner_parts(request: HttpRequest, skeleton: Skeleton) -> dict:
         if item is not None:
             item.my_progress = Progress(status=status, skip_reason=reason)
             controls[item_id] = _status_controls(request, item).encode()
+    follow = _follow_button(request, skeleton.roadmap).encode()
     shell = page_shell(request, ROADMAP_PAGE, skeleton.roadmap.title)
-    return {"summary": summary, "statuses": statuses, "controls": controls, "shell": shell}
+    return {
+        "summary": summary,
+        "statuses": statuses,
+        "controls": controls,
+        "follow": follow,
+        "shell": shell,
+    }
+
+
+def _follow_button(request: HttpRequest, roadmap: Roadmap) -> str:
+    # Cached with the learner's other parts: a follow or unfollow bumps their version.
+    followed = RoadmapFollow.objects.filter(learner=request.user, roadmap_id=roadmap.id).exists()
+    context = {
+        "roadmap": roadmap,
+        "followed": followed,
+        "follow_next": roadmap.get_absolute_url(),
+        "csrf_token": CSRF_SENTINEL,
+    }
+    return render_to_string("tracker/partials/_follow_button.html", context, request=request)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.utils.text import slugify
 
@@ -336,6 +337,31 @@ _RESERVED_ANCHORS = {"main", "contents", "toc-heading", "roadmap-heading"}
 def roadmap_blocks(roadmap: Roadmap) -> list[SectionBlock]:
     used = set(_RESERVED_ANCHORS)
     return [section_block(section, used) for section in roadmap.sections.all()]
+
+
+def page_order(items: Iterable[Item]) -> list[Item]:
+    """Items (with their section, in section then item order) as their roadmap page shows
+    them: each section's items gathered under their group headings, in first-seen order, as
+    `section_block` does. Previous/next on item pages walk this order."""
+    sections: dict[int, dict[str, list[Item]]] = {}
+    for item in items:
+        groups = sections.setdefault(item.section_id, {})
+        groups.setdefault(_group_title(item, item.section), []).append(item)
+    return [item for groups in sections.values() for group in groups.values() for item in group]
+
+
+def _plain_title(title: str) -> str:
+    return " ".join(title.casefold().split()).strip(" .:;,-–—")
+
+
+def repeated_title_host(resource_title: str, url: str, item_title: str) -> str:
+    """The host to show instead of a link's label when the label only repeats its item's
+    title (which the row or page heading already shows), else "". E.g. "AI Ethics" under the
+    item "AI Ethics" reads better as "plato.stanford.edu"."""
+    if not url or not item_title or _plain_title(resource_title) != _plain_title(item_title):
+        return ""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
 
 
 def page_items(roadmap: Roadmap) -> list[Item]:

@@ -165,14 +165,15 @@ class OwnedByRoadmapForm(forms.ModelForm):
 
 @admin.register(Roadmap)
 class RoadmapAdmin(ContentAdmin):
-    list_display = ["title", "slug", "order", "item_count", "is_archived", "updated_at"]
-    list_filter = [ArchivedFilter]
+    list_display = ["title", "slug", "theme", "order", "item_count", "is_archived", "updated_at"]
+    list_filter = ["theme", ArchivedFilter]
     search_fields = ["title", "slug", "summary"]
     ordering = ["order", "title"]
     readonly_fields = (*IMPORTER_FIELDS, "source_path")
     fields = [
         "title",
         "slug",
+        "theme",
         "order",
         "summary",
         "intro",

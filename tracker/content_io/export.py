@@ -103,7 +103,7 @@ def export_data(roadmap: Any) -> dict:
         items_of.setdefault(item.section_id, []).append(item)
 
     data: dict[str, Any] = {"schema": SCHEMA_VERSION, "slug": roadmap.slug, "title": roadmap.title}
-    _copy_set(roadmap, data, ("summary", "intro", "tagline", "order"))
+    _copy_set(roadmap, data, ("summary", "intro", "tagline", "theme", "order"))
     data["sections"] = []
     for section in sections:
         entry = {"slug": section.slug, "kind": section.kind, "title": section.title}

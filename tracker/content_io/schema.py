@@ -4,7 +4,7 @@ the exporter and the markdown converter."""
 import hashlib
 import re
 
-from tracker.models.content import Item, Level, Resource, Roadmap, Section
+from tracker.models.content import Item, Level, Resource, Roadmap, Section, Theme
 
 SCHEMA_VERSION = 1
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -13,6 +13,7 @@ RESERVED_ITEM_SLUGS = frozenset({"follow", "unfollow", "status", "note", "map"})
 
 # Kinds and levels are the models' choices, in their order (the README lists them so).
 LEVELS = tuple(Level.values)
+THEMES = tuple(Theme.values)
 SECTION_KINDS = tuple(Section.Kind.values)
 ITEM_KINDS = tuple(Item.Kind.values)
 RESOURCE_KINDS = tuple(Resource.Kind.values)
@@ -25,7 +26,17 @@ DEFAULT_ITEM_KIND = {
 }
 
 # Schema keys in README order; export writes them in this order too.
-ROADMAP_KEYS = ("schema", "slug", "title", "summary", "intro", "tagline", "order", "sections")
+ROADMAP_KEYS = (
+    "schema",
+    "slug",
+    "title",
+    "summary",
+    "intro",
+    "tagline",
+    "theme",
+    "order",
+    "sections",
+)
 SECTION_KEYS = (
     "slug",
     "kind",
@@ -91,7 +102,7 @@ def _column_limits() -> dict[tuple[str, str], int]:
     limits = {}
     for kind, model in _MODELS.items():
         for key in _KEYS[kind]:
-            if key in ("slug", "topic", "kind", "level"):
+            if key in ("slug", "topic", "kind", "level", "theme"):
                 continue  # checked against SLUG_MAX and the choices instead
             column = next((f for f in model._meta.fields if f.name == key), None)
             if column is not None and column.max_length:
@@ -125,6 +136,16 @@ def unstorable(text: str) -> str | None:
     code = ord(found.group())
     name = "a NUL character" if code == 0 else "a lone surrogate"
     return f"contains {name} (U+{code:04X}), which cannot be stored; remove it"
+
+
+# A link into a roadmap document's own repository ("See README.md#the-math-behind-it-all"):
+# a pointer for readers of that repository, not something to learn from (issue 17.2).
+_SOURCE_POINTER = re.compile(r"readme\.md#", re.IGNORECASE)
+
+
+def source_pointer(title: str, url: str) -> bool:
+    """Whether a resource's label or URL points at a README.md#… section."""
+    return bool(_SOURCE_POINTER.search(title or "") or _SOURCE_POINTER.search(url or ""))
 
 
 def default_resource_key(owner: str, group: str, url: str, title: str) -> str:

@@ -32,8 +32,10 @@ from tracker.content_io.schema import (
     SECTION_KINDS,
     SLUG_MAX,
     SLUG_RE,
+    THEMES,
     TOPICS_FILE,
     default_resource_key,
+    source_pointer,
     unstorable,
 )
 
@@ -398,7 +400,8 @@ def _roadmap(node: Node) -> RoadmapSpec:
             "schema",
         )
     slug = _slug(node)
-    roadmap = _row(node, slug, _values(node, ROADMAP_FIELDS))
+    values = _values(node, ROADMAP_FIELDS)
+    roadmap = _row(node, slug, {**values, "theme": _choice(node, "theme", THEMES)})
     walk = _Walk(RoadmapSpec(node.path, roadmap, [], [], []))
     if node.get("sections") is not None and not node.get("sections"):
         node.problem("the roadmap has no sections", line=node.line_of("sections"))
@@ -491,6 +494,14 @@ def _resource(walk: _Walk, node: Node, owner: str, owner_what: str, owner_level:
         "level": _choice(node, "level", LEVELS) or owner_level,
         "order": len(walk.spec.resources),
     }
+    if source_pointer(values["title"], values["url"]):
+        where = "url" if source_pointer("", values["url"]) else "title"
+        node.problem(
+            f"{node.what} points into the roadmap document's own repository (README.md#…),"
+            " not at something to learn from: link the resources it stands for, or drop it"
+            " and say so in the file's header",
+            where,
+        )
     key = _text(node, "key")
     line = node.line_of("key") if key else node.line
     if isinstance(node.get("key"), str) and not key:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 
+from tracker.content_io.schema import source_pointer
 from tracker.markdown_convert.inline import parse_markdown
 from tracker.markdown_convert.text import URL, normalize_text
 
@@ -28,7 +29,8 @@ def iter_urls(data: dict) -> Iterator[str]:
 
 
 def document_urls(text: str) -> list[str]:
-    """Every http(s) URL a document mentions (links, images, bare), for fidelity checks."""
+    """Every http(s) URL a document mentions (links, images, bare), for fidelity checks; not
+    links into the document's own README, which the converter leaves out (`source_pointer`)."""
     urls = []
     for node in parse_markdown(normalize_text(text)).walk():
         if node.type == "link":
@@ -37,4 +39,4 @@ def document_urls(text: str) -> list[str]:
             urls.append(node.attrs.get("src", ""))
         elif node.type == "text":
             urls.extend(m.group(0) for m in URL.finditer(node.content))
-    return [u for u in urls if u.startswith(("http://", "https://"))]
+    return [u for u in urls if u.startswith(("http://", "https://")) and not source_pointer("", u)]

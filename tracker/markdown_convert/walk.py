@@ -6,7 +6,7 @@ from typing import Any
 
 from markdown_it.tree import SyntaxTreeNode
 
-from tracker.content_io.schema import SCHEMA_VERSION
+from tracker.content_io.schema import SCHEMA_VERSION, source_pointer
 from tracker.markdown_convert.document import (
     Block,
     Conversion,
@@ -84,8 +84,20 @@ def convert(text: str, *, slug: str | None = None, previous: dict | None = None)
             "this does not look like a roadmap document"
         )
     data["sections"] = sections
+    drop_source_pointers(sections)
     finish_sections(doc, sections)
     return Conversion(data, doc.warnings)
+
+
+def drop_source_pointers(sections: list[dict]) -> None:
+    """Links into the document's own repository ("See README.md#…") are left out: they are
+    pointers for that repository's readers, which the content validator refuses."""
+    owners = [*sections, *(item for section in sections for item in section.get("items", []))]
+    for owner in owners:
+        resources = owner.get("resources", [])
+        kept = [r for r in resources if not source_pointer(r["title"], r.get("url", ""))]
+        if len(kept) < len(resources):
+            owner["resources"] = kept
 
 
 def keep_topics(sections: list[dict], previous: dict) -> None:

@@ -1,6 +1,6 @@
-from .accounts import AuthAttempt, Theme, User
+from .accounts import AuthAttempt, ColourTheme, User
 from .cohorts import Cohort, Membership
-from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
+from .content import ImportedContent, Item, Level, Resource, Roadmap, Section, Theme
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
@@ -9,6 +9,7 @@ from .progress import Progress, ProgressEvent, Status
 __all__ = [
     "AuthAttempt",
     "Cohort",
+    "ColourTheme",
     "HostRule",
     "ImportedContent",
     "Item",

@@ -45,7 +45,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
-class Theme(models.TextChoices):
+class ColourTheme(models.TextChoices):
     SYSTEM = "system", "Same as my device"
     LIGHT = "light", "Light"
     DARK = "dark", "Dark"
@@ -71,7 +71,7 @@ class User(AbstractUser):
     digest_opt_in = models.BooleanField("email me a weekly digest", default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
-    theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
+    theme = models.CharField(max_length=6, choices=ColourTheme.choices, default=ColourTheme.SYSTEM)
     is_mentor = models.BooleanField(
         default=False, help_text="Mentors can create cohorts and see their members' progress."
     )

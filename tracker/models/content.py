@@ -15,6 +15,16 @@ class Level(models.TextChoices):
     ADVANCED = "advanced", "Advanced"
 
 
+class Theme(models.TextChoices):
+    """The catalogue's groups on /roadmaps/, in the order they are shown."""
+
+    FOUNDATIONS = "foundations", "Foundations"
+    DEEP_LEARNING = "deep-learning", "Deep learning and vision"
+    LANGUAGE = "language", "Language and generative AI"
+    PRODUCTION = "production", "Production"
+    RESEARCH = "research", "Research and safety"
+
+
 class ContentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
@@ -51,6 +61,9 @@ class Roadmap(ImportedContent):
     summary = models.TextField(blank=True, help_text="One or two sentences for the roadmap list.")
     intro = models.TextField(blank=True, help_text="Markdown shown above the sections.")
     tagline = models.TextField(blank=True, help_text="The highlighted quote under the intro.")
+    theme = models.CharField(
+        max_length=20, choices=Theme.choices, blank=True, help_text="Its group on /roadmaps/."
+    )
     order = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Count,
@@ -17,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from tracker import page_cache, roadmap_map
+from tracker import page_cache, roadmap_layout, roadmap_map
 from tracker.models import (
     Item,
     Level,
@@ -27,16 +28,45 @@ from tracker.models import (
     RoadmapFollow,
     Section,
     Status,
+    Theme,
 )
 
 
 def roadmaps_for_list() -> QuerySet[Roadmap]:
     """Active roadmaps with their active items' count and total hours, in one query."""
     active_items = Q(items__archived_at__isnull=True)
-    return Roadmap.objects.active().annotate(
-        item_count=Count("items", filter=active_items),
-        total_hours=Sum("items__effort_hours", filter=active_items),
+    # Explicit: Meta.ordering does not apply to a query with aggregates (GROUP BY).
+    return (
+        Roadmap.objects.active()
+        .annotate(
+            item_count=Count("items", filter=active_items),
+            total_hours=Sum("items__effort_hours", filter=active_items),
+        )
+        .order_by("order", "title")
     )
+
+
+@dataclass
+class ThemeGroup:
+    """One heading of /roadmaps/: a theme (slug "" for roadmaps without one) and its roadmaps."""
+
+    slug: str
+    title: str
+    roadmaps: list[Roadmap] = field(default_factory=list)
+
+
+OTHER_THEME = "Other roadmaps"
+
+
+def catalogue(roadmaps: Iterable[Roadmap], *, theme: str = "") -> list[ThemeGroup]:
+    """The roadmaps grouped by theme, in `Theme`'s order (those without one last), each group
+    in the roadmaps' own order; only `theme`'s group when it names one. No query of its own:
+    it groups what the list's one query read."""
+    groups = {value: ThemeGroup(value, label) for value, label in Theme.choices}
+    groups[""] = ThemeGroup("", OTHER_THEME)
+    for roadmap in roadmaps:
+        groups.get(roadmap.theme, groups[""]).roadmaps.append(roadmap)
+    return [g for g in groups.values() if g.roadmaps and (not theme or g.slug == theme)]
 
 
 def _resources():
@@ -116,6 +146,36 @@ def item_for_row(roadmap_slug: str, item_slug: str) -> Item | None:
         return _active_item(roadmap_slug, item_slug, with_dependents=False)
 
     return page_cache.content_cached(f"item-row:{roadmap_slug}:{item_slug}", load)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    slug: str
+    title: str
+
+
+def item_neighbours(item: Item) -> tuple[Neighbour | None, Neighbour | None]:
+    """The items before and after `item` in its roadmap's page order (None at either end).
+    The order is content, so it is cached per content version: one query when cold."""
+
+    def load() -> list[Neighbour]:
+        items = (
+            Item.objects.active()
+            .filter(roadmap_id=item.roadmap_id, section__archived_at__isnull=True)
+            .select_related("section")
+            .only("slug", "title", "group", "level", "section", "section__kind", "section__order")
+            .order_by("section__order", "section_id", "order", "id")
+        )
+        return [Neighbour(i.slug, i.title) for i in roadmap_layout.page_order(items)]
+
+    order = page_cache.content_cached(f"item-order:{item.roadmap_id}", load)
+    slugs = [neighbour.slug for neighbour in order]
+    if item.slug not in slugs:
+        return None, None
+    index = slugs.index(item.slug)
+    before = order[index - 1] if index > 0 else None
+    after = order[index + 1] if index + 1 < len(order) else None
+    return before, after
 
 
 def attach_progress(items: Iterable[Item], learner) -> None:

@@ -1,6 +1,7 @@
 from django import template
 
 from tracker import roadmap_layout
+from tracker.models import Item
 
 register = template.Library()
 
@@ -28,3 +29,12 @@ def relative_to(url: str, folder: str) -> str:
     if folder.endswith("/") and url.startswith(folder):
         return url[len(folder) :]
     return url
+
+
+@register.simple_tag
+def resource_host(resource, item=None) -> str:
+    """`{% resource_host resource item as host %}`: the host to show instead of a label that
+    repeats the item's title, or "" (no item in context: section resources keep theirs)."""
+    # Without an item the template passes "" (whose .title is str.title): no title then.
+    item_title = item.title if isinstance(item, Item) else ""
+    return roadmap_layout.repeated_title_host(resource.title, resource.url, item_title)

@@ -21,7 +21,16 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
         # follows cost one more.
         roadmaps = roadmap_reads.with_done_counts(roadmaps, request.user)
         followed_ids = {r.id for r in roadmap_reads.followed_roadmaps(request.user)}
-    context = {"roadmaps": roadmaps, "followed_ids": followed_ids}
+    # An unknown ?theme= shows every group rather than an empty page.
+    themes = roadmap_reads.catalogue(roadmaps)
+    theme = request.GET.get("theme", "")
+    shown = [group for group in themes if theme and group.slug == theme]
+    context = {
+        "themes": themes,
+        "groups": shown or themes,
+        "theme": theme if shown else "",
+        "followed_ids": followed_ids,
+    }
     return render(request, "tracker/roadmap_list.html", context)
 
 
@@ -94,9 +103,12 @@ def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse
         raise Http404("No such item")
     if request.user.is_authenticated:
         roadmap_reads.attach_progress([item], request.user)
+    previous_item, next_item = roadmap_reads.item_neighbours(item)
     context = {
         "item": item,
         "roadmap": item.roadmap,
+        "previous_item": previous_item,
+        "next_item": next_item,
         "twins": roadmap_reads.item_twins(item),
         "link_notes": page_cache.link_notes(),
     }
