@@ -37,7 +37,12 @@ def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]
     of one topic wait for each other instead of deadlocking. An item without a topic costs
     what it always did.
     """
-    twin_ids = list(Item.objects.twins_of(item).values_list("pk", flat=True))
+    # Archived twins too (not `twins_of`): an item the admin restores, or an import brings
+    # back, must come back with the topic's status, not the one it had when archived.
+    twin_ids = []
+    if item.topic:
+        twins = Item.objects.filter(topic=item.topic).exclude(pk=item.pk)
+        twin_ids = list(twins.values_list("pk", flat=True))
     if not twin_ids:
         return _locked_progress(learner=learner, item=item), []
     ids = sorted([item.pk, *twin_ids])
