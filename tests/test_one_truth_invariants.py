@@ -351,7 +351,9 @@ class OneTruth(RuleBasedStateMachine):
         item.title = f"{item.title.split(' (')[0]} ({hours} h)"
         item.save()
 
-    @rule(index=st.integers(0, 9), archived=st.booleans())
+    # Mostly items of a shared topic (llm 0 and 2, ds 6 and 8): archiving one of those while
+    # its twin changes is where one topic could come back with two statuses.
+    @rule(index=st.sampled_from([0, 2, 6, 8, 7]), archived=st.booleans())
     def admin_archives_or_restores_an_item(self, index, archived):
         response = self.admin_client.post(
             reverse("admin:tracker_item_changelist"),
