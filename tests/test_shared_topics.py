@@ -511,3 +511,24 @@ def test_a_click_on_the_roadmap_page_updates_the_twin_row_on_the_same_page(
     )
     assert twin_row, "the twin's row on the same page is swapped out of band"
     assert pressed_status(html, technique) == "done"
+
+
+def test_a_twin_archived_while_its_topic_changed_status_agrees_again_once_restored(
+    learner, admin_client
+):
+    # Found by the invariant test (test_one_truth_invariants): a status set while one twin was
+    # archived skipped that twin's row, so restoring it showed two statuses for one topic.
+    llm = ItemFactory(section=SectionFactory(roadmap=RoadmapFactory(slug="llm")), topic="rlhf")
+    ds = ItemFactory(section=SectionFactory(roadmap=RoadmapFactory(slug="ds")), topic="rlhf")
+    changelist = reverse("admin:tracker_item_changelist")
+    admin_client.post(changelist, {"action": "archive", "_selected_action": [llm.pk]})
+
+    set_status(learner=learner, item=ds, status=Status.DONE)
+    save_note(learner=learner, item=ds, note="PPO, then DPO")
+    admin_client.post(changelist, {"action": "unarchive", "_selected_action": [llm.pk]})
+
+    rows = Progress.objects.filter(learner=learner, item__topic="rlhf")
+    assert {(row.item_id, row.status, row.note) for row in rows} == {
+        (llm.pk, Status.DONE, "PPO, then DPO"),
+        (ds.pk, Status.DONE, "PPO, then DPO"),
+    }

@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from tracker import page_cache
@@ -28,8 +28,23 @@ def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]
     the writers, so each sees the other's committed status. An item without a topic has no
     twins and costs no query to find them.
     """
-    twins = list(Item.objects.twins_of(item).only("pk", "roadmap_id", "slug"))
-    ids = sorted([item.pk, *(twin.pk for twin in twins)])
+    # Rows for archived twins too: an item the admin restores, or an import brings back, must
+    # come back with the topic's status, not the one it had when archived. The page swaps only
+    # the twins it shows (`progress.twins`: active items of active roadmaps, as `twins_of`).
+    topic_items = []
+    if item.topic:
+        topic_items = list(
+            Item.objects.filter(topic=item.topic)
+            .exclude(pk=item.pk)
+            .only("pk", "roadmap_id", "slug", "archived_at")
+            .annotate(roadmap_archived_at=F("roadmap__archived_at"))
+        )
+    twins = [
+        twin
+        for twin in topic_items
+        if twin.archived_at is None and twin.roadmap_archived_at is None
+    ]
+    ids = sorted([item.pk, *(twin.pk for twin in topic_items)])
     followed = RoadmapFollow.objects.filter(learner=learner, roadmap_id=item.roadmap_id)
     locked = (
         Progress.objects.select_for_update()
