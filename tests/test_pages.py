@@ -63,11 +63,15 @@ def parse(html: str) -> LinkParser:
 
 
 def external_links_without_noopener(html: str) -> list[str]:
-    """External links that could reach window.opener: noreferrer implies noopener."""
+    """External links that could reach window.opener: only a link that opens a new browsing
+    context (a target) gets an opener, and noreferrer implies noopener. What a link sends as
+    Referer is the site's Referrer-Policy (same-origin: nothing to other sites), which
+    tests/test_deploy.py pins; so resource links carry no rel and the pages stay light."""
     return [
         link.get("href", "")
         for link in parse(html).links
         if urlsplit(link.get("href", "")).scheme in {"http", "https"}
+        and link.get("target")
         and not {"noopener", "noreferrer"} & set((link.get("rel") or "").split())
     ]
 
