@@ -5,10 +5,12 @@ from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
+from .project_reviews import Decision, ProjectReview, ProjectSubmission, SubmissionState
 
 __all__ = [
     "AuthAttempt",
     "Cohort",
+    "Decision",
     "HostRule",
     "ImportedContent",
     "Item",
@@ -20,11 +22,14 @@ __all__ = [
     "Membership",
     "Progress",
     "ProgressEvent",
+    "ProjectReview",
+    "ProjectSubmission",
     "Resource",
     "Roadmap",
     "RoadmapFollow",
     "Section",
     "Status",
+    "SubmissionState",
     "User",
     "WeekPlan",
 ]
