@@ -208,7 +208,11 @@ def test_mentor_approves_and_the_learner_sees_it_and_gets_an_email(
     assert "**Nice**" in email.body and "Bob approved" in email.body
     page = client_for(learner).get(project.get_absolute_url()).content.decode()
     assert "✓ Approved" in page and "<strong>Nice</strong>" in page
-    assert "Submit again" in page
+    assert "Approved: nothing more to do" in page and "Submit again" not in page
+    alice = client_for(learner)
+    response = submit(alice, project)
+    assert "already approved" in alice.get(response["Location"]).content.decode()
+    assert ProjectSubmission.objects.count() == 1
 
 
 def test_asking_for_changes_needs_a_comment(learner, mentor, project, mailoutbox):

@@ -351,7 +351,7 @@ class SubmissionForm(forms.Form):
         required=False,
         max_length=WRITEUP_MAX,
         help_text=(
-            "What you built, what you learned, what you'd like feedback on. Markdown; "
+            "What you built, what you learned, what you would like feedback on. Markdown. "
             f"{up_to(WRITEUP_MAX)}"
         ),
         widget=forms.Textarea(attrs={"rows": 6, "data-count-characters": ""}),
@@ -368,7 +368,7 @@ class DecisionForm(forms.Form):
         label="Comment for the learner",
         required=False,
         max_length=COMMENT_MAX,
-        help_text=f"Needed to ask for changes. Markdown; {up_to(COMMENT_MAX)}",
+        help_text=f"Needed to ask for changes. Markdown. {up_to(COMMENT_MAX)}",
         widget=forms.Textarea(attrs={"rows": 4, "data-count-characters": ""}),
     )
 

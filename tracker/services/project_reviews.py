@@ -34,11 +34,11 @@ class ReviewError(Exception):
     """A review request that can't be carried out; the message is meant for the user."""
 
 
-def _pending_of(learner: User, item: Item):
+def _submissions_of(learner: User, item: Item):
     same = Q(item=item)
     if item.topic:
         same |= Q(item__topic=item.topic)
-    return ProjectSubmission.objects.filter(same, learner=learner, state=SubmissionState.PENDING)
+    return ProjectSubmission.objects.filter(same, learner=learner)
 
 
 @transaction.atomic
@@ -46,7 +46,7 @@ def submit_project(
     *, learner: User, item: Item, repo_url: str, writeup: str = ""
 ) -> ProjectSubmission:
     """Queue the learner's project for their cohort's mentors. A resubmission is a new row;
-    one submission of a project (or its twins) waits at a time.
+    one submission of a project (or its twins) waits at a time, and none follows approval.
 
     Where approval is required, submitting a project not yet started puts it in progress.
     """
@@ -57,8 +57,11 @@ def submit_project(
             "Join the cohort first."
         )
     waiting = "This project is already waiting for review; your mentor will get to it."
-    if _pending_of(learner, item).exists():
+    latest = _submissions_of(learner, item).order_by("-submitted_at", "-id").first()
+    if latest and latest.state == SubmissionState.PENDING:
         raise ReviewError(waiting)
+    if latest and latest.state == SubmissionState.APPROVED:
+        raise ReviewError("This project is already approved: nothing more to submit.")
     try:
         # A savepoint: a double click's IntegrityError must leave the transaction usable.
         with transaction.atomic():
