@@ -350,6 +350,7 @@ MENTOR_PAGES = [
     "/cohorts/{c}/learners/{learner}/",
     "/cohorts/{c}/export.csv",
     "/cohorts/{c}/settings/",
+    "/cohorts/{c}/reviews/",
 ]
 MENTOR_ACTIONS = [
     "/cohorts/{c}/invite/regenerate/",

@@ -140,9 +140,13 @@ def test_without_redis_every_worker_process_sees_the_same_cache(tmp_path):
 # Rows no cached page shows: mentors' cohort pages and the admin's link health are rendered
 # afresh on every request.
 # Sign-in attempts are counters for the sign-in limits; no page shows them.
+# Project reviews show on item pages and the review queue, rendered afresh; the one cached
+# trace, a mentor's "Reviews (n)" in the menu, is in their pages' stamp (page_cache).
 NOT_ON_CACHED_PAGES = {
     "Cohort",
     "Membership",
+    "ProjectSubmission",
+    "ProjectReview",
     "LinkCheck",
     "HostRule",
     "LinkAlertRecipient",

@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 
 from tracker import planning
-from tracker.models import Cohort, Item, Progress, Roadmap, Status, User
+from tracker.models import Cohort, Item, Progress, Roadmap, Status, User, project_reviews
 from tracker.services.signin import allow_password_reset, client_ip
 
 # --- learners: accounts, /me/, progress -------------------------------------------------
@@ -290,7 +290,7 @@ class CohortForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ("name", "roadmap", "starts_on", "ends_on")
+        fields = ("name", "roadmap", "starts_on", "ends_on", "projects_need_approval")
         help_texts = {"name": up_to(COHORT_NAME_MAX)}
         error_messages = {"name": {"max_length": too_long_message("A name", COHORT_NAME_MAX)}}
         widgets = {
@@ -336,3 +336,72 @@ class ChooseRoadmapsForm(forms.Form):
             "invalid_choice": "“%(value)s” is not a roadmap you can follow. Nothing changed.",
         },
     )
+
+
+# --- project reviews -------------------------------------------------------------------------
+
+WRITEUP_MAX = project_reviews.WRITEUP_MAX  # 5,000
+COMMENT_MAX = project_reviews.COMMENT_MAX  # 5,000
+REPO_URL_MAX = project_reviews.REPO_URL_MAX  # 500
+
+
+class LimitedTextField(NoteField):
+    """A textarea's text with its limit in the message, e.g. "A write-up can be up to…"."""
+
+    def __init__(self, *, what: str, **kwargs):
+        self.what = what
+        super().__init__(**kwargs)
+
+    def validate(self, value: str) -> None:
+        forms.CharField.validate(self, value)
+        if len(value) > self.max_length:
+            raise forms.ValidationError(
+                f"{self.what} can be up to {self.max_length:,} characters; "
+                f"this one has {len(value):,}.",
+                code="max_length",
+            )
+
+
+class SubmissionForm(forms.Form):
+    repo_url = ProjectURLField(
+        label="Link to your repository",
+        max_length=REPO_URL_MAX,
+        assume_scheme="https",
+        help_text=f"An http:// or https:// address, up to {REPO_URL_MAX} characters.",
+        error_messages={"required": "Add the link to your repository."},
+    )
+    writeup = LimitedTextField(
+        what="A write-up",
+        label="Write-up (markdown)",
+        required=False,
+        max_length=WRITEUP_MAX,
+        help_text=(
+            "What you built, what you learned, what you would like feedback on. Markdown. "
+            f"{up_to(WRITEUP_MAX)}"
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "data-count-characters": ""}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=project_reviews.Decision.choices,
+        error_messages={"required": "Choose approve or ask for changes."},
+    )
+    comment = LimitedTextField(
+        what="A comment",
+        label="Comment for the learner",
+        required=False,
+        max_length=COMMENT_MAX,
+        help_text=f"Needed to ask for changes. Markdown. {up_to(COMMENT_MAX)}",
+        widget=forms.Textarea(attrs={"rows": 4, "data-count-characters": ""}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (
+            data.get("decision") == project_reviews.Decision.CHANGES_REQUESTED
+            and not (data.get("comment") or "").strip()
+        ):
+            self.add_error("comment", "Say what should change: a comment is needed.")
+        return data

@@ -35,3 +35,25 @@ def render_markdown(text: str) -> str:
     if not text or not text.strip():
         return ""
     return _md.render(text)
+
+
+# Learners' and mentors' own text (project write-ups, review comments): the same safe
+# rendering, but images stay links (a picture from any host would tell it who reads the page),
+# and links are marked as user content for search engines.
+USER_REL = "nofollow ugc noopener noreferrer"
+
+
+def _user_link_open(self, tokens, idx, options, env) -> str:
+    tokens[idx].attrSet("rel", USER_REL)
+    return self.renderToken(tokens, idx, options, env)
+
+
+_user_md = MarkdownIt("commonmark", {"html": False}).disable("image")
+_user_md.add_render_rule("link_open", _user_link_open)
+
+
+def render_user_markdown(text: str) -> str:
+    """HTML for markdown that people typed into the site; empty text gives an empty string."""
+    if not text or not text.strip():
+        return ""
+    return _user_md.render(text)

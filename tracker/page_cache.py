@@ -43,6 +43,7 @@ from tracker.models import (
     WeekPlan,
 )
 from tracker.selectors import progress as progress_reads
+from tracker.selectors import project_reviews as project_review_reads
 from tracker.selectors import roadmaps as roadmap_reads
 
 T = TypeVar("T")
@@ -251,7 +252,10 @@ def learner_lookup(request: HttpRequest, *names: str, extra=()) -> Lookup:
         found[CONTENT_VERSION], found[learner_key] = _versions(CONTENT_VERSION, learner_key)
     content = found[CONTENT_VERSION]
     profile = _profile(request.user)
-    stamp = _digest((build_id(), content, found[learner_key], user_id, profile, extra))
+    # A mentor's menu counts the reviews waiting for them (None for everyone else, no query):
+    # learners' submissions change it without touching the mentor's own rows.
+    reviews = project_review_reads.pending_count(request)
+    stamp = _digest((build_id(), content, found[learner_key], user_id, profile, reviews, extra))
     return Lookup(content=content, stamp=stamp, found=found)
 
 

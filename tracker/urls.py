@@ -8,6 +8,7 @@ from tracker.views import (
     pages,
     plans,
     progress,
+    project_reviews,
     roadmaps,
     search,
 )
@@ -51,6 +52,11 @@ urlpatterns = [
         progress.save_item_note,
         name="save_item_note",
     ),
+    path(
+        "roadmaps/<slug:slug>/<slug:item_slug>/review/",
+        project_reviews.submit_project,
+        name="submit_project",
+    ),
     # plan
     path("plan/", plans.plan, name="plan"),
     path("plan/replan/", plans.replan, name="plan_replan"),
@@ -61,6 +67,18 @@ urlpatterns = [
     path("cohorts/", cohorts.cohort_list, name="cohort_list"),
     path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
     path("cohorts/join/<slug:code>/", cohorts.cohort_join, name="cohort_join"),
+    # project reviews (mentors): every cohort's queue, one cohort's, and a decision
+    path("cohorts/reviews/", project_reviews.review_queue, name="review_queue"),
+    path(
+        "cohorts/reviews/<int:submission_id>/decide/",
+        project_reviews.decide,
+        name="review_decide",
+    ),
+    path(
+        "cohorts/<int:cohort_id>/reviews/",
+        project_reviews.cohort_reviews,
+        name="cohort_reviews",
+    ),
     path("cohorts/<int:cohort_id>/", cohorts.cohort_dashboard, name="cohort_dashboard"),
     path("cohorts/<int:cohort_id>/heatmap/", cohorts.cohort_heatmap, name="cohort_heatmap"),
     path(

@@ -5,11 +5,13 @@ from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
+from .project_reviews import Decision, ProjectReview, ProjectSubmission, SubmissionState
 
 __all__ = [
     "AuthAttempt",
     "Cohort",
     "ColourTheme",
+    "Decision",
     "HostRule",
     "ImportedContent",
     "Item",
@@ -21,12 +23,15 @@ __all__ = [
     "Membership",
     "Progress",
     "ProgressEvent",
+    "ProjectReview",
+    "ProjectSubmission",
     "Resource",
     "Roadmap",
     "RoadmapFollow",
     "Section",
     "Status",
     "Theme",
+    "SubmissionState",
     "User",
     "WeekPlan",
 ]

@@ -46,6 +46,14 @@ class Cohort(models.Model):
     invite_code = models.CharField(max_length=64, unique=True, default=new_invite_code)
     starts_on = models.DateField("start date", null=True, blank=True)
     ends_on = models.DateField("end date", null=True, blank=True)
+    projects_need_approval = models.BooleanField(
+        "projects count as done only when a mentor approves them",
+        default=False,
+        help_text=(
+            "Learners submit each project of this roadmap for review; approval marks it done, "
+            "and they can't mark it done themselves."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()

@@ -25,6 +25,7 @@ def create_cohort(
     roadmap: Roadmap,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    projects_need_approval: bool = False,
 ) -> Cohort:
     """Create a cohort on `roadmap` with `mentor` as its first mentor."""
     if not mentor.is_mentor:
@@ -32,21 +33,35 @@ def create_cohort(
     if starts_on and ends_on and ends_on < starts_on:
         raise CohortError("The end date can't be before the start date.")
     cohort = Cohort.objects.create(
-        name=name.strip(), roadmap=roadmap, starts_on=starts_on, ends_on=ends_on
+        name=name.strip(),
+        roadmap=roadmap,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        projects_need_approval=projects_need_approval,
     )
     cohort.mentors.add(mentor)
     return cohort
 
 
 def update_cohort(
-    *, cohort: Cohort, name: str, starts_on: date | None, ends_on: date | None
+    *,
+    cohort: Cohort,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    projects_need_approval: bool | None = None,
 ) -> Cohort:
+    """Save the cohort's details; `projects_need_approval` None leaves the setting alone."""
     if starts_on and ends_on and ends_on < starts_on:
         raise CohortError("The end date can't be before the start date.")
     cohort.name = name.strip()
     cohort.starts_on = starts_on
     cohort.ends_on = ends_on
-    cohort.save(update_fields=["name", "starts_on", "ends_on"])
+    fields = ["name", "starts_on", "ends_on"]
+    if projects_need_approval is not None:
+        cohort.projects_need_approval = projects_need_approval
+        fields.append("projects_need_approval")
+    cohort.save(update_fields=fields)
     return cohort
 
 

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from tracker import page_cache
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
 from tracker.selectors import progress as progress_reads
+from tracker.selectors import project_reviews as review_reads
 from tracker.selectors import roadmaps as roadmap_reads
 from tracker.services.progress import save_note, set_status
 
@@ -45,7 +46,9 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
     return item.get_absolute_url()
 
 
-def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str) -> str:
+def _status_fragment(
+    request: HttpRequest, row: page_cache.RowParts, place: str, done_by_review: bool = False
+) -> str:
     """The changed item's row and the bars it moved (out of band), or on the item page just
     its status block: that page has no bars."""
     item = row.item
@@ -55,6 +58,7 @@ def _status_fragment(request: HttpRequest, row: page_cache.RowParts, place: str)
             "roadmap": item.roadmap,
             "status_place": place,
             "status_next": request.POST.get("next", ""),
+            "done_by_review": done_by_review,
         }
         return render_to_string(
             "tracker/partials/_item_status.html#item-status", context, request=request
@@ -111,6 +115,20 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
             return HttpResponse(problem, status=400)
         messages.error(request, f"{problem} Nothing changed.")
         return redirect(_next_url(request, item, anchor))
+    # In a cohort where projects need a mentor's approval, approval is what marks one done.
+    done_by_review = item.kind == Item.Kind.PROJECT and review_reads.approval_required(
+        review_reads.review_cohorts(request.user, item)
+    )
+    if done_by_review and form.cleaned_data["status"] == Status.DONE:
+        messages.error(
+            request,
+            f"“{item.title}” counts as done once a mentor approves it: submit it for review "
+            "below. Nothing changed.",
+        )
+        review_form = item.get_absolute_url() + "#project-review"
+        if request.htmx:
+            return HttpResponseClientRedirect(review_form)
+        return redirect(review_form)
     item.my_progress = set_status(
         learner=request.user,
         item=item,
@@ -119,7 +137,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     )
     followed = item.my_progress.started_following
     if request.htmx:
-        html = _status_fragment(request, row, place)
+        html = _status_fragment(request, row, place, done_by_review)
         if followed:
             notice = {"roadmap": item.roadmap}
             html += render_to_string(

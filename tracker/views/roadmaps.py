@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from tracker import page_cache, roadmap_layout
 from tracker.selectors import roadmaps as roadmap_reads
+from tracker.views import project_reviews
 
 PAGE_TEMPLATE = page_cache.ROADMAP_PAGE
 
@@ -101,8 +102,10 @@ def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse
     item = roadmap_reads.item_for_page(slug, item_slug)
     if item is None:
         raise Http404("No such item")
+    review = {}
     if request.user.is_authenticated:
         roadmap_reads.attach_progress([item], request.user)
+        review = project_reviews.item_panel(request, item)
     previous_item, next_item = roadmap_reads.item_neighbours(item)
     context = {
         "item": item,
@@ -111,5 +114,6 @@ def item_detail(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse
         "next_item": next_item,
         "twins": roadmap_reads.item_twins(item),
         "link_notes": page_cache.link_notes(),
+        **review,
     }
     return render(request, "tracker/item_detail.html", context)
