@@ -30,8 +30,8 @@ __all__ = [
     "RoadmapFollow",
     "Section",
     "Status",
-    "Theme",
     "SubmissionState",
+    "Theme",
     "User",
     "WeekPlan",
 ]
