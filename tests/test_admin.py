@@ -388,3 +388,17 @@ def test_the_admin_link_page_keeps_htmx_from_adding_a_style_the_csp_blocks(admin
     assert "includeIndicatorStyles" in head
     script = re.search(r"<script[^>]+htmx[^>]*\.js", head)
     assert script and head.index('name="htmx-config"') < script.start()  # read as htmx loads
+
+
+def test_an_item_cannot_take_a_slug_that_names_a_roadmap_page(admin_client):
+    # /roadmaps/<slug>/map/ is the map: an item slugged "map" could never be reached.
+    item = ItemFactory(slug="attention")
+    change = reverse("admin:tracker_item_change", args=[item.pk])
+    data = form_data(admin_client.get(change).content.decode(), "item_form")
+
+    response = admin_client.post(change, {**data, "slug": "map"})
+
+    assert response.status_code == 200
+    assert "“map” names a page of every roadmap" in response.content.decode()
+    item.refresh_from_db()
+    assert item.slug == "attention"

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tracker import page_cache
+from tracker.content_io.schema import RESERVED_ITEM_SLUGS
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
 from tracker.task_queue import QueueUnavailable, enqueue
 
@@ -163,6 +164,20 @@ class OwnedByRoadmapForm(forms.ModelForm):
         return cleaned
 
 
+class ItemForm(OwnedByRoadmapForm):
+    """Also refuses the slugs that name an item page's own URLs (status, note, follow, map…):
+    an item with one of them could never be reached. The importer refuses them the same way."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_ITEM_SLUGS:
+            raise forms.ValidationError(
+                f"“{slug}” names a page of every roadmap; choose another slug "
+                f"(reserved: {', '.join(sorted(RESERVED_ITEM_SLUGS))})."
+            )
+        return slug
+
+
 @admin.register(Roadmap)
 class RoadmapAdmin(ContentAdmin):
     list_display = ["title", "slug", "theme", "order", "item_count", "is_archived", "updated_at"]
@@ -246,7 +261,7 @@ class ItemAdmin(ContentAdmin):
     list_select_related = ["roadmap", "section__roadmap"]
     search_fields = ["title", "slug", "resources__url", "resources__title"]
     ordering = ["roadmap", "order"]
-    form = OwnedByRoadmapForm
+    form = ItemForm
     filter_horizontal = ["prerequisites"]
     inlines = [ItemResourceInline]
     fieldsets = [
