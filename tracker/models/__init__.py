@@ -3,6 +3,7 @@ from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
+from .nudges import MentorDigest, Nudge
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 
@@ -18,6 +19,8 @@ __all__ = [
     "LinkCheck",
     "LinkState",
     "Membership",
+    "MentorDigest",
+    "Nudge",
     "Progress",
     "ProgressEvent",
     "Resource",
