@@ -24,6 +24,8 @@ def _post_endpoints(cohort, item) -> list[str]:
         f"/cohorts/{c}/invite/regenerate/",
         f"/cohorts/{c}/mentors/",
         f"/cohorts/{c}/share-notes/",
+        f"/cohorts/{c}/nudges/",
+        "/nudges/1/dismiss/",
     ]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tracker import planning
 from tracker.models import Cohort, Item, Progress, Roadmap, Status, User, project_reviews
+from tracker.models.nudges import NUDGE_MESSAGE_MAX
 from tracker.services.signin import allow_password_reset, client_ip
 
 # --- learners: accounts, /me/, progress -------------------------------------------------
@@ -103,6 +104,8 @@ class ProfileForm(forms.ModelForm):
             "weekly_hours",
             "target_date",
             "digest_opt_in",
+            "nudge_emails",
+            "mentor_digest",
             "theme",
         )
         labels = {"display_name": "Display name", "theme": "Colour theme"}
@@ -121,6 +124,8 @@ class ProfileForm(forms.ModelForm):
             # Not on a rejected form: the zone the learner just picked must survive the error.
             self.fields["time_zone"].widget.attrs["data-default-browser-tz"] = "true"
         self.fields["theme"].required = False
+        if not self.instance.is_mentor:
+            del self.fields["mentor_digest"]  # mentors only; a learner's value stays as it is
         today = self._today(self.instance.time_zone)
         target = self.fields["target_date"]
         target.widget.attrs["min"] = today.isoformat()
@@ -405,3 +410,27 @@ class DecisionForm(forms.Form):
         ):
             self.add_error("comment", "Say what should change: a comment is needed.")
         return data
+
+
+# --- mentors: nudges -----------------------------------------------------------------------
+
+
+class NudgeMessageField(forms.CharField):
+    def to_python(self, value) -> str:
+        # A line break is one character to the browser's maxlength, two (CRLF) when posted.
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+class NudgeForm(forms.Form):
+    """The message; the learners are the ticked rows of the cohort table (the view checks)."""
+
+    message = NudgeMessageField(
+        label="Message",
+        max_length=NUDGE_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Short and kind: what to do next. {up_to(NUDGE_MESSAGE_MAX)}",
+        error_messages={
+            "max_length": too_long_message("A nudge", NUDGE_MESSAGE_MAX),
+            "required": "Write a message to send.",
+        },
+    )

@@ -32,6 +32,7 @@ from tracker import progress_math, roadmap_layout
 from tracker.models import (
     Item,
     Link,
+    Nudge,
     Progress,
     ProgressEvent,
     Resource,
@@ -158,7 +159,7 @@ def _bump_all(keys: list[str]) -> None:
 # shell alike) invalidate through the receivers below. QuerySet.update(), bulk_create() and
 # bulk_update() send no signals: their callers call `invalidate` themselves.
 CONTENT_MODELS = (Roadmap, Section, Item, Resource, Link)
-LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan)
+LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, Nudge)
 
 
 def _content_changed(sender, **kwargs) -> None:

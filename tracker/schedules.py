@@ -46,6 +46,13 @@ DEFAULT_SCHEDULES: list[Schedule] = [
         minute="*/5",
         description="Pick up new or edited links from content and check them.",
     ),
+    Schedule(
+        name="Weekly mentor digest",
+        task="tracker.tasks.make_mentor_digests",
+        # Hourly, because mentors' Monday mornings come at different UTC hours.
+        minute="15",
+        description="Email each mentor, on their Monday morning, what changed in their cohorts.",
+    ),
 ]
 
 

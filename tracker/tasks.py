@@ -110,3 +110,72 @@ def check_links(link_ids: list[int]) -> dict:
     result = links.check_links(links=Link.objects.filter(id__in=link_ids)).as_dict()
     logger.info("links checked on request", extra=result)
     return result
+
+
+# --- Nudges (services/nudges.py). Each email is claimed first, so a retry never sends twice. ---
+
+
+@shared_task(
+    name="tracker.tasks.send_nudge_email",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_nudge_email(nudge_id: int) -> bool:
+    """Email one nudge, unless it went out already or the learner turned nudge emails off."""
+    from tracker.services import nudges
+
+    return nudges.email_nudge(nudge_id=nudge_id)
+
+
+# --- The weekly mentor digest (services/mentor_digest.py): the learners' digest's shape. ---
+
+
+@shared_task(name="tracker.tasks.make_mentor_digests")
+def make_mentor_digests() -> dict:
+    """Hourly: find the mentors whose Monday morning has come and fan them out in chunks."""
+    from tracker.services import mentor_digest
+
+    now = timezone.now()
+    chunks = 0
+    for chunk in mentor_digest.due_chunks(now=now):
+        mentor_digest_chunk.delay(asdict(chunk), now.isoformat())
+        chunks += 1
+    logger.info("mentor digests fanned out", extra={"chunks": chunks})
+    return {"chunks": chunks}
+
+
+@shared_task(
+    name="tracker.tasks.mentor_digest_chunk",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def mentor_digest_chunk(chunk: dict, now: str) -> list[int]:
+    """Record this week's digest for one chunk of mentors, then queue one task per email."""
+    from tracker.services import mentor_digest
+
+    when = datetime.fromisoformat(now)
+    digest_ids = mentor_digest.digest_chunk(chunk=mentor_digest.Chunk(**chunk), now=when)
+    for digest_id in digest_ids:
+        send_mentor_digest.delay(digest_id, now)
+    logger.info("mentor digests queued", extra={"digests": len(digest_ids)})
+    return digest_ids
+
+
+@shared_task(
+    name="tracker.tasks.send_mentor_digest",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_mentor_digest(digest_id: int, now: str) -> bool:
+    """Email one mentor's weekly digest, unless it went out already."""
+    from tracker.services import mentor_digest
+
+    return mentor_digest.send_digest(digest_id=digest_id, now=datetime.fromisoformat(now))

@@ -5,6 +5,7 @@ from tracker.views import (
     cohorts,
     follows,
     health,
+    nudges,
     pages,
     plans,
     progress,
@@ -110,4 +111,7 @@ urlpatterns = [
         cohorts.cohort_share_notes,
         name="cohort_share_notes",
     ),
+    # nudges
+    path("cohorts/<int:cohort_id>/nudges/", nudges.send_nudges, name="cohort_send_nudges"),
+    path("nudges/<int:nudge_id>/dismiss/", nudges.dismiss_nudge, name="dismiss_nudge"),
 ]

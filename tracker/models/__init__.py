@@ -3,6 +3,7 @@ from .cohorts import Cohort, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section, Theme
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
+from .nudges import MentorDigest, Nudge
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 from .project_reviews import Decision, ProjectReview, ProjectSubmission, SubmissionState
@@ -21,6 +22,8 @@ __all__ = [
     "LinkCheck",
     "LinkState",
     "Membership",
+    "MentorDigest",
+    "Nudge",
     "Progress",
     "ProgressEvent",
     "ProjectReview",

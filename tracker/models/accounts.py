@@ -69,6 +69,18 @@ class User(AbstractUser):
     )
     target_date = models.DateField(null=True, blank=True)
     digest_opt_in = models.BooleanField("email me a weekly digest", default=False)
+    nudge_emails = models.BooleanField(
+        "email me when a mentor nudges me",
+        default=True,
+        help_text="Nudges always show on your dashboard; this only stops the emails.",
+    )
+    # On by default, unlike the learners' digest: an admin made them a mentor for a cohort,
+    # and the digest is how at-risk learners reach a mentor who does not visit that week.
+    mentor_digest = models.BooleanField(
+        "email me a weekly mentor digest",
+        default=True,
+        help_text="Monday mornings: who is newly at risk, who finished, what awaits review.",
+    )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
     theme = models.CharField(max_length=6, choices=ColourTheme.choices, default=ColourTheme.SYSTEM)

@@ -441,3 +441,40 @@ def _chunks(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
         while records := cursor.fetchmany(EXPORT_CHUNK):
             rows = [_row(dict(zip(columns, r, strict=True)), sections, now=now) for r in records]
             yield _with_positions(rows, now=now)
+
+
+# ---- the weekly mentor digest -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberFlags:
+    learner_id: int
+    name: str
+    at_risk: bool
+    finished: bool  # every item of the cohort's roadmap done or skipped
+    last_active: datetime | None
+
+
+def member_flags(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
+    """Every member's at-risk and finished flags, from the dashboard's own rows (one query),
+    so the digest and the dashboard never disagree about who is at risk."""
+    with_sql, params = with_clause(cohort, sections, now=now)
+    total = sum(s.item_count for s in sections)
+    sql = (
+        f"{with_sql} SELECT learner_id, email, display_name, done, skipped, last_active,"
+        " is_inactive + is_stuck + is_behind AS reasons FROM rows ORDER BY learner_id"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _no_jit(cursor)
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    return [
+        MemberFlags(
+            learner_id=learner_id,
+            name=display_name or email.split("@")[0],  # User.name
+            at_risk=reasons > 0,
+            finished=total > 0 and done + skipped >= total,
+            last_active=_datetime(last_active),
+        )
+        for learner_id, email, display_name, done, skipped, last_active, reasons in records
+    ]

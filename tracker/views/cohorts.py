@@ -28,8 +28,10 @@ from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesF
 from tracker.models import Cohort, Item, Membership, Status, User
 from tracker.selectors import cohort_dashboard as dashboard_reads
 from tracker.selectors import cohorts as cohort_reads
+from tracker.selectors import nudges as nudge_reads
 from tracker.selectors.plans import PlanView, finish_of_items, plan_view
 from tracker.services import cohorts as services
+from tracker.views import nudges as nudge_views
 
 
 def _mentored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
@@ -258,6 +260,7 @@ def cohort_dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "learners_url": reverse("cohort_dashboard", args=[cohort.pk]) + "learners/",
         # Shown with a Copy button while the cohort is empty.
         "invite_url": request.build_absolute_uri(cohort.get_invite_path()),
+        **nudge_views.dashboard_context(request),
     }
     template = "tracker/cohort_dashboard.html"
     if request.htmx:
@@ -413,6 +416,7 @@ def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRe
         "detail": detail,
         "plan_label": plan.status.label,
         "plan": _cohort_plan(plan, detail, now),
+        "nudges": nudge_reads.nudge_log(cohort, membership.learner),
     }
     return render(request, "tracker/cohort_learner.html", context)
 

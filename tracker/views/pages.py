@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from tracker import page_cache, progress_math
 from tracker.models import Roadmap
+from tracker.selectors.nudges import showing_nudges
 from tracker.selectors.plans import plan_view
 from tracker.selectors.progress import load_dashboard
 from tracker.selectors.roadmaps import roadmaps_for_list
@@ -38,6 +39,7 @@ def _dashboard_body(request: HttpRequest, now) -> str:
         "dashboard": dashboard,
         "chart": progress_math.chart(dashboard.weeks),
         "plan_status": position,
+        "nudges": showing_nudges(request.user),
         "csrf_token": page_cache.CSRF_SENTINEL,
     }
     if not roadmaps:  # nothing followed yet: the first-run choice, right here
