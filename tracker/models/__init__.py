@@ -1,5 +1,5 @@
 from .accounts import AuthAttempt, Theme, User
-from .cohorts import Cohort, Membership
+from .cohorts import Cohort, CohortMilestone, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
@@ -9,6 +9,7 @@ from .progress import Progress, ProgressEvent, Status
 __all__ = [
     "AuthAttempt",
     "Cohort",
+    "CohortMilestone",
     "HostRule",
     "ImportedContent",
     "Item",
