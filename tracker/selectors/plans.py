@@ -849,8 +849,7 @@ def plan_view(
     Reads only: a current week without a snapshot is planned on the fly (GET /plan/ saves it
     first with `services.plans.ensure_week_snapshot`, which passes the learner's `snapshots`).
     Queries: follows, items, prerequisite links, progress, cohort schedules, snapshots (unless
-    passed); +1 if a
-    snapshot names an item no longer followed.
+    passed); +1 if a snapshot names an item no longer followed.
     """
     now = now or timezone.now()
     tz = learner.time_zone
