@@ -283,8 +283,9 @@ def test_the_plan_page_runs_the_same_queries_for_little_or_much_progress(
         done(following, item)
     large = count()
     assert small == large
-    # session, user, follows, items, prerequisite links, progress (with item hours), snapshots.
-    with django_assert_max_num_queries(7):
+    # session, user, follows, items, prerequisite links, progress (with item hours), cohort
+    # schedules, snapshots.
+    with django_assert_max_num_queries(8):
         learner_client.get("/plan/")
 
 

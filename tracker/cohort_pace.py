@@ -178,6 +178,7 @@ class DueItem:
     due_on: date
     week: int
     cohort: str
+    title: str = ""
 
 
 @dataclass

@@ -72,6 +72,7 @@ class Position:
     past_weeks: int = 0
     # The target's source: "" for the learner's own, else the cohort whose finish date it is.
     target_cohort: str = ""
+    own_target: date | None = None  # the learner's own target, whichever the status measures
     # The cohorts' milestone items due by the end of this week and not finished, earliest first.
     milestones_due: tuple[cohort_pace.DueItem, ...] = ()
 
@@ -160,7 +161,10 @@ def _position(
     )
     target = _target(learner, inputs, deadline, deadline_finish, now, today)
     open_ids = {item.pk for item in inputs.items if not _is_finished(inputs, item.pk)}
-    due = _milestones(inputs).due_by(week_end, open_ids)
+    titles = {item.pk: item.title for item in inputs.items}
+    due = [
+        replace(d, title=titles[d.item_id]) for d in _milestones(inputs).due_by(week_end, open_ids)
+    ]
     state = planning.plan_state(
         has_items=bool(items),
         open_items=len(items) - len(finished_ids),
@@ -191,6 +195,7 @@ def _position(
         done_hours=done,
         past_weeks=past_weeks,
         target_cohort=deadline.cohort if deadline else "",
+        own_target=learner.target_date,
         milestones_due=tuple(due),
     )
     return position, upcoming
@@ -580,6 +585,11 @@ class PlanView:
     def next_up(self) -> list[Item]:
         """The position's next-up items, in the plan's order, with the learner's progress."""
         return [self.items[i] for i in self.position.next_up_ids if i in self.items]
+
+    @property
+    def milestone_rows(self) -> list[tuple[cohort_pace.DueItem, Item | None]]:
+        """The cohorts' items due by the end of this week, each with its item for a link."""
+        return [(due, self.items.get(due.item_id)) for due in self.position.milestones_due]
 
     @property
     def upcoming_weeks(self) -> list[UpcomingWeek]:
