@@ -355,6 +355,7 @@ MENTOR_ACTIONS = [
     "/cohorts/{c}/invite/regenerate/",
     "/cohorts/{c}/learners/{learner}/remove/",
     "/cohorts/{c}/mentors/",
+    "/cohorts/{c}/schedule/",
 ]
 LEARNER_URLS = [("get", "/cohorts/{c}/leave/"), ("post", "/cohorts/{c}/share-notes/")]
 

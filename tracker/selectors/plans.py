@@ -73,6 +73,7 @@ class Position:
     # The target's source: "" for the learner's own, else the cohort whose finish date it is.
     target_cohort: str = ""
     own_target: date | None = None  # the learner's own target, whichever the status measures
+    target_finish: date | None = None  # when the target's items finish (a cohort's: its own)
     # The cohorts' milestone items due by the end of this week and not finished, earliest first.
     milestones_due: tuple[cohort_pace.DueItem, ...] = ()
 
@@ -196,6 +197,7 @@ def _position(
         past_weeks=past_weeks,
         target_cohort=deadline.cohort if deadline else "",
         own_target=learner.target_date,
+        target_finish=deadline_finish,
         milestones_due=tuple(due),
     )
     return position, upcoming
