@@ -486,12 +486,12 @@ def test_dashboard_query_count_is_the_same_at_any_size(
     # 1 session, 2 user, 3 cohort (scoped to the mentor, with its roadmap), 4 active items
     # with their sections, (on PostgreSQL: SET LOCAL jit = off), 5 one statement: the counts
     # of every filter over the whole cohort and this page of members, filtered and sorted,
-    # with every figure; then the page's plan statuses (where_am_i): 6 the page's users,
-    # 7-11 their plan inputs (active roadmaps, follows, progress, items, prerequisite links),
-    # 12 snapshots, 13 finished progress, 14 the menu's "Reviews (n)" count (mentors only).
-    # (A page number past the last page costs one more.) Numbered without the PostgreSQL-only
-    # SET.
-    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 14):
+    # with every figure; 6 the cohort's milestones (its pace); then the page's plan statuses
+    # (where_am_i): 7 the page's users, 8-13 their plan inputs (active roadmaps, follows,
+    # progress, items, prerequisite links, cohort schedules), 14 snapshots, 15 finished
+    # progress; 16 the menu's "Reviews (n)" count (mentors only). (A page number past the last
+    # page costs one more.) Numbered without the PostgreSQL-only SET.
+    with django_assert_num_queries(17 if connection.vendor == "postgresql" else 16):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/{query}")
     assert response.status_code == 200
     assert 0 < len(response.context["rows"]) <= 50
@@ -502,10 +502,10 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     frozen, mentor, mentor_client, django_assert_max_num_queries, learners
 ):
     cohort = _big_cohort(mentor, learners)
-    # Export: session, user, cohort, items with sections, (SET LOCAL jit = off), the members
-    # read by a cursor, then per 1,000 learners their item statuses and their plan statuses
-    # (users, five plan inputs, snapshots, finished progress).
-    with django_assert_max_num_queries(15):
+    # Export: session, user, cohort, items with sections, the cohort's milestones, (SET LOCAL
+    # jit = off), the members read by a cursor, then per 1,000 learners their item statuses
+    # and their plan statuses (users, six plan inputs, snapshots, finished progress).
+    with django_assert_max_num_queries(17):
         b"".join(mentor_client.get(f"/cohorts/{cohort.pk}/export.csv").streaming_content)
     # Heatmap: session, user, cohort, items, member count, a page of members with their
     # accounts, that page's statuses, the menu's "Reviews (n)" count (mentors only).
@@ -746,14 +746,16 @@ def test_each_sort_and_filter_in_sql_matches_the_python_rules(seeded_cohort):
 # The export, checked by hand: the plan status is where_am_i's, as on every page.
 EXPORT_OF_SMALL_COHORT = (
     "learner,email,overall_percent,done,skipped,in_progress,section_percent:Basics,"
-    "section_percent:Projects,done_last_7_days,last_active,plan_status,at_risk,at_risk_reasons,"
+    "section_percent:Projects,done_last_7_days,last_active,plan_status,"
+    "items_ahead_of_cohort_pace,cohort_pace,at_risk,at_risk_reasons,"
     "a1,a2,a3,b1,b2\r\n"
-    "'=cmd|' /C calc'!A0,cat@example.com,0,0,0,0,0,0,0,,no_target,yes,No activity for 14 days,"
+    "'=cmd|' /C calc'!A0,cat@example.com,0,0,0,0,0,0,0,,no_target,,,yes,"
+    "No activity for 14 days,"
     "not_started,not_started,not_started,not_started,not_started\r\n"
-    "Ann,ann@example.com,40,2,1,1,66,0,1,2026-11-17T12:00:00+00:00,no_target,yes,"
+    "Ann,ann@example.com,40,2,1,1,66,0,1,2026-11-17T12:00:00+00:00,no_target,,,yes,"
     "Behind weekly plan,"
     "done,done,not_started,in_progress,skipped\r\n"
-    "Ben,ben@example.com,100,5,0,0,100,100,5,2026-11-15T16:00:00+00:00,finished,no,,"
+    "Ben,ben@example.com,100,5,0,0,100,100,5,2026-11-15T16:00:00+00:00,finished,,,no,,"
     "done,done,done,done,done\r\n"
 )
 
@@ -780,7 +782,8 @@ def test_csv_export_of_an_empty_cohort_is_just_the_header(frozen, mentor, mentor
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines == [
         "learner,email,overall_percent,done,skipped,in_progress,section_percent:Only,"
-        "done_last_7_days,last_active,plan_status,at_risk,at_risk_reasons,eight-hours"
+        "done_last_7_days,last_active,plan_status,items_ahead_of_cohort_pace,cohort_pace,"
+        "at_risk,at_risk_reasons,eight-hours"
     ]
 
 

@@ -357,6 +357,7 @@ MENTOR_ACTIONS = [
     "/cohorts/{c}/learners/{learner}/remove/",
     "/cohorts/{c}/mentors/",
     "/cohorts/{c}/nudges/",
+    "/cohorts/{c}/schedule/",
 ]
 LEARNER_URLS = [("get", "/cohorts/{c}/leave/"), ("post", "/cohorts/{c}/share-notes/")]
 
@@ -466,10 +467,14 @@ def test_admin_lists_cohorts_and_edits_their_mentors(cohort):
     assert "Alice" in change or "alice@example.com" in change  # the membership inline
 
 
-def test_mentor_renames_and_dates_the_cohort(mentor, cohort):
-    url = f"/cohorts/{cohort.pk}/settings/"
-    response = client_for(mentor).post(
-        url, {"name": "Spring cohort B", "starts_on": "2026-03-02", "ends_on": "2026-06-01"}
+def test_mentor_renames_and_dates_the_cohort(mentor, cohort, time_machine):
+    time_machine.move_to("2026-02-20T12:00:00Z")
+    client = client_for(mentor)
+    response = client.post(f"/cohorts/{cohort.pk}/settings/", {"name": "Spring cohort B"})
+    assert response.status_code == 302
+    # The dates are the schedule's, saved from its own form on the same page.
+    response = client.post(
+        f"/cohorts/{cohort.pk}/schedule/", {"starts_on": "2026-03-02", "ends_on": "2026-06-01"}
     )
     assert response.status_code == 302
     cohort.refresh_from_db()
@@ -480,15 +485,15 @@ def test_mentor_renames_and_dates_the_cohort(mentor, cohort):
     )
 
 
-def test_saving_an_end_before_the_start_changes_nothing(mentor, cohort):
+def test_saving_an_end_before_the_start_changes_nothing(mentor, cohort, time_machine):
+    time_machine.move_to("2026-02-20T12:00:00Z")
     response = client_for(mentor).post(
-        f"/cohorts/{cohort.pk}/settings/",
-        {"name": "Renamed", "starts_on": "2026-03-02", "ends_on": "2026-03-01"},
+        f"/cohorts/{cohort.pk}/schedule/", {"starts_on": "2026-03-02", "ends_on": "2026-03-01"}
     )
     assert response.status_code == 200
     assert "can&#x27;t be before the start date" in response.content.decode()
     cohort.refresh_from_db()
-    assert cohort.name == "Spring cohort" and cohort.ends_on is None
+    assert cohort.starts_on is None and cohort.ends_on is None
 
 
 @pytest.mark.parametrize("count", [1, 5])

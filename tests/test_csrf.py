@@ -23,6 +23,7 @@ def _post_endpoints(cohort, item) -> list[str]:
         "/me/calendar-token/",
         f"/cohorts/{c}/invite/regenerate/",
         f"/cohorts/{c}/mentors/",
+        f"/cohorts/{c}/schedule/",
         f"/cohorts/{c}/share-notes/",
         f"/cohorts/{c}/nudges/",
         "/nudges/1/dismiss/",

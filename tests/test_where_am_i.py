@@ -1,5 +1,7 @@
 """Where am I: one position (status, pace, next-up, finish, this week) on every page."""
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -302,3 +304,46 @@ def test_falling_behind_the_weekly_plan_is_a_reason_a_mentor_sees_target_or_not(
         now=MONDAY,
     )
     assert reasons == ["Behind weekly plan"]
+
+
+def test_every_page_agrees_when_the_cohorts_finish_date_is_the_target(
+    client, roadmap, items, study_cohort, mentor
+):
+    # 24 h of items: 8 h a week finish on 22 March, 12 h a week on 15 March.
+    Cohort.objects.filter(pk=study_cohort.pk).update(
+        starts_on=MONDAY.date(), ends_on=date(2026, 3, 20)
+    )
+    made = {
+        PlanState.UNREACHABLE: make_learner(roadmap, study_cohort, name="Nora"),
+        PlanState.ON_TRACK: make_learner(roadmap, study_cohort, name="Olga", weekly_hours=12),
+        # An earlier target of her own wins, and it is hers the pages name.
+        PlanState.BEHIND: make_learner(
+            roadmap, study_cohort, name="Ben", target=date(2026, 3, 18), weekly_hours=12
+        ),
+    }
+    for week in (2, 1):
+        plans.save_week_plan(learner=made[PlanState.BEHIND], now=MONDAY - timedelta(weeks=week))
+    source = "Target: 20 March 2026, your cohort “Study cohort” finishes then."
+    client.force_login(mentor)
+    response = client.get(f"/cohorts/{study_cohort.pk}/export.csv")
+    export = {
+        row["email"]: row
+        for row in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    }
+    table = page(client, mentor, f"/cohorts/{study_cohort.pk}/")
+    for state, person in made.items():
+        expected = (state.value, state.label)
+        own = state == PlanState.BEHIND
+        for url in ("/", "/plan/"):
+            body = page(client, person, url)
+            assert shown_state(body) == expected, (person, url)
+            assert (source in body) != own, (person, url)
+        digest = plan_reads.weekly_digest(learner=person)
+        text = render_to_string("email/weekly_digest.txt", {"digest": digest, "view": digest.view})
+        assert f"Status: {state.label}" in text and (source in text) != own
+        detail = page(client, mentor, f"/cohorts/{study_cohort.pk}/learners/{person.pk}/")
+        assert f">{state.label}</strong>" in detail
+        assert ("when this cohort finishes" in detail) != own
+        row = table.split(f"{study_cohort.pk}/learners/{person.pk}/")[1].split("</tr>")[0]
+        assert f'<span class="plan plan-{state.value}">{state.label}</span>' in row
+        assert export[person.email]["plan_status"] == state.value

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tracker.cohort_pace import Pace
 from tracker.planning import PlanState
 from tracker.progress_math import percent
 
@@ -110,6 +111,7 @@ class LearnerRow:
     now: datetime | None = None
     plan_status: PlanState = PlanState.NO_PLAN
     reasons: list[str] = field(default_factory=list)
+    pace: Pace | None = None  # against the cohort's schedule; None: the cohort has none
 
     @property
     def overall_pct(self) -> int:

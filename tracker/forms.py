@@ -9,7 +9,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from tracker import planning
+from tracker import cohort_pace, planning
 from tracker.models import Cohort, Item, Progress, Roadmap, Status, User, project_reviews
 from tracker.models.nudges import NUDGE_MESSAGE_MAX
 from tracker.services.signin import allow_password_reset, client_ip
@@ -291,7 +291,8 @@ class NoteForm(forms.ModelForm):
 
 
 class CohortForm(forms.ModelForm):
-    """Name, roadmap and optional dates; the model's clean() rejects an end before the start."""
+    """Name, roadmap and optional dates; the model's clean() rejects an end before the start.
+    Once the cohort exists its dates are its schedule's (`CohortScheduleForm`)."""
 
     class Meta:
         model = Cohort
@@ -309,6 +310,100 @@ class CohortForm(forms.ModelForm):
         if self.instance.pk:
             # Progress is per item of one roadmap: switching roadmaps would empty the dashboard.
             del self.fields["roadmap"]
+            del self.fields["starts_on"], self.fields["ends_on"]
+
+
+class CohortScheduleForm(forms.Form):
+    """The cohort's schedule: start and finish dates, and "week N: item-slug" lines.
+
+    A changed finish date can't be in the past (a stored one that has passed is kept, as a
+    learner's target is). Week 1 begins on the start date, so week targets need one; no week
+    may begin after the finish date; each item of the cohort's roadmap once.
+    """
+
+    starts_on = forms.DateField(
+        label="Start date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Week 1 begins on this day.",
+    )
+    ends_on = forms.DateField(
+        label="Finish date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=(
+            "Optional. Learners' plans aim for it when they have no earlier target, and the "
+            "dashboard compares each learner with an even pace from start to finish."
+        ),
+    )
+    milestones = forms.CharField(
+        label="Week-by-week target items",
+        required=False,
+        max_length=cohort_pace.MILESTONES_MAX,
+        error_messages={"max_length": too_long_message("The list", cohort_pace.MILESTONES_MAX)},
+        widget=forms.Textarea(attrs={"rows": 6, "data-count-characters": ""}),
+        help_text=(
+            "Optional. One line each, such as “week 2: tokenization” (the item's slug, as in "
+            "its address). They replace the even pace, and learners' plans put them first. "
+            f"{up_to(cohort_pace.MILESTONES_MAX)}"
+        ),
+    )
+
+    def __init__(self, *args, cohort: Cohort, today: date, **kwargs):
+        self.cohort, self.today = cohort, today
+        super().__init__(*args, **kwargs)
+
+    def clean_ends_on(self) -> date | None:
+        ends_on = self.cleaned_data["ends_on"]
+        if ends_on and ends_on < self.today and ends_on != self.cohort.ends_on:
+            raise forms.ValidationError(
+                f"{_long_date(ends_on)} has passed. Choose today or a later finish date.",
+                code="past_finish",
+            )
+        return ends_on
+
+    def clean(self) -> dict:
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The finish date can't be before the start date.")
+            return data
+        lines, problems = cohort_pace.parse_milestones(data.get("milestones") or "")
+        if lines and not starts_on and "starts_on" not in self.errors:
+            problems.insert(0, "Week targets count from the start date: set one.")
+        items = {
+            item.slug: item
+            for item in Item.objects.active().filter(
+                roadmap_id=self.cohort.roadmap_id, slug__in=[slug for _, _, slug in lines]
+            )
+        }
+        last_week = cohort_pace.week_of(starts_on, ends_on) if starts_on and ends_on else None
+        weeks: dict[str, int] = {}
+        found = []
+        for number, week, slug in lines:
+            item = items.get(slug)
+            if week < 1:
+                problems.append(f"Line {number}: weeks count from 1.")
+            elif week > (last_week or cohort_pace.MAX_WEEKS):
+                limit = (
+                    f"the finish date falls in week {last_week}"
+                    if last_week
+                    else f"plan at most {cohort_pace.MAX_WEEKS} weeks ahead"
+                )
+                problems.append(f"Line {number}: week {week} is too late; {limit}.")
+            elif item is None:
+                problems.append(
+                    f"Line {number}: “{slug}” is not an item of {self.cohort.roadmap.title}."
+                )
+            elif slug in weeks:
+                problems.append(f"Line {number}: “{slug}” is already due in week {weeks[slug]}.")
+            else:
+                weeks[slug] = week
+                found.append((week, item))
+        for problem in problems:
+            self.add_error("milestones", problem)
+        data["milestone_items"] = found
+        return data
 
 
 class AddMentorForm(forms.Form):

@@ -30,8 +30,10 @@ from django.utils.safestring import mark_safe
 
 from tracker import progress_math, roadmap_layout
 from tracker.models import (
+    Cohort,
     Item,
     Link,
+    Membership,
     Nudge,
     Progress,
     ProgressEvent,
@@ -159,7 +161,8 @@ def _bump_all(keys: list[str]) -> None:
 # shell alike) invalidate through the receivers below. QuerySet.update(), bulk_create() and
 # bulk_update() send no signals: their callers call `invalidate` themselves.
 CONTENT_MODELS = (Roadmap, Section, Item, Resource, Link)
-LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, Nudge)
+# A membership brings the cohort's dates into the learner's plan (cohort_pace).
+LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, Nudge, Membership)
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -168,6 +171,12 @@ def _content_changed(sender, **kwargs) -> None:
 
 def _learner_row_changed(sender, instance, **kwargs) -> None:
     invalidate(learners=[instance.learner_id])
+
+
+def _cohort_changed(sender, instance, **kwargs) -> None:
+    # Its name and dates (and, saved with them, its milestones) are in its members' plans.
+    members = Membership.objects.filter(cohort_id=instance.pk).values_list("learner_id", flat=True)
+    invalidate(learners=list(members))
 
 
 def _user_changed(sender, instance, **kwargs) -> None:
@@ -187,6 +196,7 @@ def connect_signals() -> None:
         uid = f"page-cache-{model}"
         post_save.connect(_learner_row_changed, sender=model, dispatch_uid=uid)
         post_delete.connect(_learner_row_changed, sender=model, dispatch_uid=uid)
+    post_save.connect(_cohort_changed, sender=Cohort, dispatch_uid="page-cache-cohort")
     post_save.connect(_user_changed, sender=User, dispatch_uid="page-cache-user")
     post_delete.connect(_user_changed, sender=User, dispatch_uid="page-cache-user")
 

@@ -99,6 +99,7 @@ urlpatterns = [
     ),
     path("cohorts/<int:cohort_id>/export.csv", cohorts.cohort_export, name="cohort_export"),
     path("cohorts/<int:cohort_id>/settings/", cohorts.cohort_settings, name="cohort_settings"),
+    path("cohorts/<int:cohort_id>/schedule/", cohorts.cohort_schedule, name="cohort_schedule"),
     path(
         "cohorts/<int:cohort_id>/invite/regenerate/",
         cohorts.cohort_regenerate_invite,

@@ -1,5 +1,5 @@
 from .accounts import AuthAttempt, ColourTheme, User
-from .cohorts import Cohort, Membership
+from .cohorts import Cohort, CohortMilestone, Membership
 from .content import ImportedContent, Item, Level, Resource, Roadmap, Section, Theme
 from .follows import RoadmapFollow
 from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
@@ -11,6 +11,7 @@ from .project_reviews import Decision, ProjectReview, ProjectSubmission, Submiss
 __all__ = [
     "AuthAttempt",
     "Cohort",
+    "CohortMilestone",
     "ColourTheme",
     "Decision",
     "HostRule",

@@ -102,3 +102,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} in {self.cohort}"
+
+
+class CohortMilestone(models.Model):
+    """A cohort's week-by-week target: `item` is due by the end of the cohort's week
+    `week_number` (week 1 begins on the cohort's start date)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="milestones")
+    week_number = models.PositiveSmallIntegerField()
+    item = models.ForeignKey("tracker.Item", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["cohort", "week_number", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "item"], name="milestone_item_once_per_cohort"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(week_number__gte=1), name="milestone_week_from_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: week {self.week_number}"

@@ -21,7 +21,14 @@ from tracker.at_risk import RECENT_DAYS, STALL_DAYS, LearnerRow, at_risk_reasons
 from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status, User, WeekPlan
 from tracker.planning import PlanState
 from tracker.selectors import plans as plan_reads
-from tracker.selectors.cohorts import SectionColumn, cohort_items, section_columns, stuck_progress
+from tracker.selectors.cohorts import (
+    SectionColumn,
+    cohort_items,
+    cohort_schedule,
+    learner_pace,
+    section_columns,
+    stuck_progress,
+)
 from tracker.selectors.exports import csv_safe
 
 PAGE_SIZE = 50
@@ -268,7 +275,8 @@ def dashboard(
     page = paginator.get_page(requested)
     if page.number != requested:
         counts, fetched = _counts_and_page(with_sql, params, sort, direction, show, page.number)
-    page.object_list = _with_positions([_row(r, sections, now=now) for r in fetched], now=now)
+    rows = [_row(r, sections, now=now) for r in fetched]
+    page.object_list = _with_positions(rows, now=now, pace=_pace_of(cohort, sections))
     return Dashboard(counts=counts, page=page, rows=page.object_list)
 
 
@@ -349,14 +357,25 @@ def _row(record: dict, sections: list[SectionColumn], *, now: datetime) -> Learn
     return row
 
 
-def _with_positions(rows: list[LearnerRow], *, now: datetime) -> list[LearnerRow]:
-    """Each row's plan status as every other page shows it (`plans.where_am_i`): a constant
-    number of queries for the rows given."""
-    learners = list(User.objects.filter(pk__in=[row.learner_id for row in rows]))
-    positions = plan_reads.plan_statuses(learners, now=now) if learners else {}
+def _with_positions(rows: list[LearnerRow], *, now: datetime, pace=None) -> list[LearnerRow]:
+    """Each row's plan status as every other page shows it (`plans.where_am_i`), and its pace
+    (`pace`, from `_pace_of`): a constant number of queries for the rows given."""
+    learners = {u.pk: u for u in User.objects.filter(pk__in=[row.learner_id for row in rows])}
+    positions = plan_reads.plan_statuses(learners.values(), now=now) if learners else {}
     for row in rows:
         row.plan_status = positions[row.learner_id].state
+        if pace:
+            row.pace = pace(row.done, learners[row.learner_id], now)
     return rows
+
+
+def _pace_of(cohort: Cohort, sections: list[SectionColumn]):
+    """Each row's pace against the cohort's schedule (`cohorts.learner_pace`; one query)."""
+    schedule = cohort_schedule(cohort)
+    item_ids = [item_id for s in sections for item_id in s.item_ids]
+    return lambda done, learner, now: learner_pace(
+        schedule, item_ids, done=done, learner=learner, now=now
+    )
 
 
 def _datetime(value) -> datetime | None:
@@ -401,6 +420,8 @@ def export_rows(cohort: Cohort, *, now: datetime) -> Iterator[list]:
         "done_last_7_days",
         "last_active",
         "plan_status",
+        "items_ahead_of_cohort_pace",
+        "cohort_pace",
         "at_risk",
         "at_risk_reasons",
         *[item.slug for item in items],
@@ -419,6 +440,8 @@ def export_rows(cohort: Cohort, *, now: datetime) -> Iterator[list]:
                 row.done_recent,
                 row.last_active.isoformat() if row.last_active else "",
                 row.plan_status,
+                row.pace.ahead if row.pace else "",
+                row.pace.text if row.pace else "",
                 "yes" if row.at_risk else "no",
                 csv_safe("; ".join(row.reasons)),
                 *[statuses.get((row.learner_id, i), Status.NOT_STARTED) for i in item_ids],
@@ -432,6 +455,7 @@ def _chunks(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
     client never holds more than a chunk.
     """
     with_sql, params = with_clause(cohort, sections, now=now)
+    pace = _pace_of(cohort, sections)
     sql = f"{with_sql} SELECT * FROM rows ORDER BY {_order_by('name', 'asc')}"
     with transaction.atomic(savepoint=False), connection.chunked_cursor() as cursor:
         with connection.cursor() as plain:  # a server-side cursor only takes a SELECT
@@ -440,7 +464,7 @@ def _chunks(cohort: Cohort, sections: list[SectionColumn], *, now: datetime):
         columns = [column[0] for column in cursor.description]
         while records := cursor.fetchmany(EXPORT_CHUNK):
             rows = [_row(dict(zip(columns, r, strict=True)), sections, now=now) for r in records]
-            yield _with_positions(rows, now=now)
+            yield _with_positions(rows, now=now, pace=pace)
 
 
 # ---- the weekly mentor digest -----------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 
+from tracker import cohort_pace, planning
 from tracker.at_risk import (
     RECENT_DAYS,
     STUCK_FACTOR,
@@ -31,7 +32,16 @@ from tracker.at_risk import (
     at_risk_reasons,
     is_stuck,
 )
-from tracker.models import Cohort, Item, Membership, Progress, ProgressEvent, Status
+from tracker.models import (
+    Cohort,
+    CohortMilestone,
+    Item,
+    Membership,
+    Progress,
+    ProgressEvent,
+    Status,
+    User,
+)
 from tracker.progress_math import percent
 from tracker.selectors import plans as plan_reads
 
@@ -275,6 +285,7 @@ class LearnerDetail:
     sections: list[dict]  # {"section": Section, "entries": [{"item", "progress", ...}]}
     done: int
     total: int
+    pace: cohort_pace.Pace | None = None
 
     @property
     def overall_pct(self) -> int:
@@ -282,7 +293,8 @@ class LearnerDetail:
 
 
 def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> LearnerDetail:
-    """One member's status on every item of the cohort's roadmap, by section (two queries).
+    """One member's status on every item of the cohort's roadmap, by section, and their pace
+    against the cohort's schedule (three queries).
 
     Notes come along only when the membership shares them.
     """
@@ -306,4 +318,44 @@ def learner_detail(cohort: Cohort, membership: Membership, *, now: datetime) -> 
             {"item": item, "progress": p, "status": status, "stuck": stuck, "note": note}
         )
     done = sum(1 for p in progress.values() if p.status == Status.DONE)
-    return LearnerDetail(sections=sections, done=done, total=len(items))
+    pace = learner_pace(
+        cohort_schedule(cohort), [item.id for item in items], done=done, learner=learner, now=now
+    )
+    return LearnerDetail(sections=sections, done=done, total=len(items), pace=pace)
+
+
+# ---- the cohort's schedule and each learner's pace --------------------------------------------
+
+
+def cohort_schedule(cohort: Cohort) -> cohort_pace.Schedule:
+    """The cohort's dates and week-by-week target items (one query)."""
+    milestones = CohortMilestone.objects.filter(cohort=cohort).values_list("week_number", "item_id")
+    return cohort_pace.Schedule(
+        cohort_id=cohort.pk,
+        name=cohort.name,
+        roadmap_id=cohort.roadmap_id,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        milestones=tuple(cohort_pace.Milestone(week, item_id) for week, item_id in milestones),
+    )
+
+
+def milestone_text(cohort: Cohort) -> str:
+    """The schedule form's "week N: item-slug" lines, as stored (one query)."""
+    rows = CohortMilestone.objects.filter(cohort=cohort).values_list("week_number", "item__slug")
+    return cohort_pace.milestone_lines(rows)
+
+
+def learner_pace(
+    schedule: cohort_pace.Schedule, item_ids: list[int], *, done: int, learner: User, now: datetime
+) -> cohort_pace.Pace | None:
+    """A member's done items of the roadmap (`item_ids`, as `cohort_items` counts them)
+    against the items due by their local today: the dashboard, the per-learner page and the
+    CSV all ask here."""
+    return cohort_pace.pace(
+        schedule,
+        done=done,
+        total=len(item_ids),
+        active=set(item_ids),
+        today=planning.local_date(now, learner.time_zone),
+    )

@@ -33,9 +33,18 @@ from datetime import date, datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import planning
+from tracker import cohort_pace, planning
 from tracker.ical import CalendarRow, CalendarWeek
-from tracker.models import Item, Progress, Roadmap, RoadmapFollow, Status, User, WeekPlan
+from tracker.models import (
+    Item,
+    Membership,
+    Progress,
+    Roadmap,
+    RoadmapFollow,
+    Status,
+    User,
+    WeekPlan,
+)
 from tracker.planning import PlanState
 from tracker.selectors.roadmaps import followed_roadmaps
 
@@ -61,6 +70,12 @@ class Position:
     planned_hours: int = 0
     done_hours: int = 0
     past_weeks: int = 0
+    # The target's source: "" for the learner's own, else the cohort whose finish date it is.
+    target_cohort: str = ""
+    own_target: date | None = None  # the learner's own target, whichever the status measures
+    target_finish: date | None = None  # when the target's items finish (a cohort's: its own)
+    # The cohorts' milestone items due by the end of this week and not finished, earliest first.
+    milestones_due: tuple[cohort_pace.DueItem, ...] = ()
 
     @property
     def behind_by(self) -> int:
@@ -139,14 +154,23 @@ def _position(
     finished_ids = {i.id for i in items if i.status in planning.FINISHED}
     this_week = current if current is not None else _entries_json(_week_of(upcoming, start))
     this_week_open = [e["item"] for e in current or () if not _is_finished(inputs, e["item"])]
-    finish = _finish(upcoming, start + timedelta(days=6), bool(this_week_open), today)
+    week_end = start + timedelta(days=6)
+    finish = _finish(upcoming, week_end, bool(this_week_open), today)
     planned, done, past_weeks = _behind_figures(learner, snapshots, finished, now)
-    target = _target(learner, inputs, finish, now, today)
+    deadline, deadline_finish = _binding_deadline(
+        learner, inputs, upcoming, this_week_open, finish, week_end, today
+    )
+    target = _target(learner, inputs, deadline, deadline_finish, now, today)
+    open_ids = {item.pk for item in inputs.items if not _is_finished(inputs, item.pk)}
+    titles = {item.pk: item.title for item in inputs.items}
+    due = [
+        replace(d, title=titles[d.item_id]) for d in _milestones(inputs).due_by(week_end, open_ids)
+    ]
     state = planning.plan_state(
         has_items=bool(items),
         open_items=len(items) - len(finished_ids),
-        target_date=learner.target_date,
-        projected_finish=finish,
+        target_date=deadline.day if deadline else None,
+        projected_finish=deadline_finish,
         today=today,
         shortfall=planned - done,
         weekly_hours=learner.weekly_hours,
@@ -161,13 +185,20 @@ def _position(
         pace=pace,
         projected_finish=finish,
         target=target,
-        target_passed=bool(learner.target_date and learner.target_date < today),
+        target_passed=bool(deadline and deadline.day < today),
         remaining_hours=sum(item.remaining_hours for item in items),
-        next_up_ids=planning.next_up_order(this_week_open, upcoming.order, limit=NEXT_UP),
+        # The cohorts' items due this week come first, wherever the week's snapshot has them.
+        next_up_ids=planning.next_up_order(
+            [*(d.item_id for d in due), *this_week_open], upcoming.order, limit=NEXT_UP
+        ),
         this_week=tuple(this_week),
         planned_hours=planned,
         done_hours=done,
         past_weeks=past_weeks,
+        target_cohort=deadline.cohort if deadline else "",
+        own_target=learner.target_date,
+        target_finish=deadline_finish,
+        milestones_due=tuple(due),
     )
     return position, upcoming
 
@@ -211,7 +242,7 @@ def _topics_once(rows: list[tuple[_Finished, str]]) -> list[_Finished]:
 def plan_statuses(learners: Iterable[User], *, now: datetime | None = None) -> dict[int, Position]:
     """Each learner's Position by user id, for mentors' tables, in a fixed number of queries.
 
-    Queries: `load_plan_inputs_for` (5), the learners' snapshots, their done and skipped
+    Queries: `load_plan_inputs_for` (6), the learners' snapshots, their done and skipped
     progress joined to item hours. The learners need `weekly_hours`, `time_zone` and
     `target_date` loaded.
     """
@@ -253,12 +284,15 @@ class PlanInputs:
     items: list[Item]  # active items of followed roadmaps, in study-list order
     prerequisites: dict[int, tuple[int, ...]]
     progress: dict[int, Progress]  # by item id, every row of the learner
+    schedules: list[cohort_pace.Schedule] = field(default_factory=list)  # of their cohorts
 
 
 def load_plan_inputs(learner: User) -> PlanInputs:
-    """What a plan is made from: followed roadmaps' items in their order.
+    """What a plan is made from: followed roadmaps' items in their order, and the schedules
+    of the learner's cohorts.
 
-    Queries: follows, items, prerequisite links, the learner's progress."""
+    Queries: follows, items, prerequisite links, the learner's progress, their cohorts'
+    schedules."""
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
@@ -288,6 +322,7 @@ def load_plan_inputs(learner: User) -> PlanInputs:
         items=items,
         prerequisites={key: tuple(value) for key, value in links.items()},
         progress=progress,
+        schedules=cohort_schedules_of([learner.pk])[learner.pk],
     )
 
 
@@ -296,7 +331,7 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
 
     Content is loaded once and shared by all; progress rows carry their status and item hours
     only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
-    prerequisite links.
+    prerequisite links, cohort schedules.
     """
     ids = [learner.pk for learner in learners]
     active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}  # a small table
@@ -318,15 +353,58 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     roadmap_items, prerequisites = _active_items_of(
         {pk for picked in chosen.values() for pk in picked}
     )
+    schedules = cohort_schedules_of(ids)
     return {
         learner_id: PlanInputs(
             roadmaps=[active[pk] for pk in chosen[learner_id]],
             items=[item for pk in chosen[learner_id] for item in roadmap_items[pk]],
             prerequisites=prerequisites,
             progress=progress[learner_id],
+            schedules=schedules[learner_id],
         )
         for learner_id in ids
     }
+
+
+def cohort_schedules_of(learner_ids: list[int]) -> dict[int, list[cohort_pace.Schedule]]:
+    """The schedules of the learners' cohorts, by learner id (one query, whatever the number
+    of learners: a row per membership and milestone)."""
+    rows = (
+        Membership.objects.filter(learner_id__in=learner_ids)
+        .order_by("learner_id", "cohort_id", "cohort__milestones__week_number")
+        .values_list(
+            "learner_id",
+            "cohort_id",
+            "cohort__name",
+            "cohort__roadmap_id",
+            "cohort__starts_on",
+            "cohort__ends_on",
+            "cohort__milestones__week_number",
+            "cohort__milestones__item_id",
+        )
+    )
+    found: dict[tuple[int, int], dict] = {}
+    for learner_id, cohort_id, name, roadmap_id, starts, ends, week, item_id in rows:
+        entry = found.setdefault(
+            (learner_id, cohort_id),
+            {"fields": (cohort_id, name, roadmap_id, starts, ends), "milestones": []},
+        )
+        if item_id is not None:
+            entry["milestones"].append(cohort_pace.Milestone(week, item_id))
+    result: dict[int, list[cohort_pace.Schedule]] = {pk: [] for pk in learner_ids}
+    for (learner_id, _), entry in found.items():
+        cohort_id, name, roadmap_id, starts, ends = entry["fields"]
+        result[learner_id].append(
+            cohort_pace.Schedule(
+                cohort_id=cohort_id,
+                name=name,
+                roadmap_id=roadmap_id,
+                starts_on=starts,
+                ends_on=ends,
+                milestones=tuple(entry["milestones"]),
+            )
+        )
+    return result
 
 
 def _active_items_of(roadmap_ids: set[int]) -> tuple[dict[int, list[Item]], dict]:
@@ -351,7 +429,8 @@ def _active_items_of(roadmap_ids: set[int]) -> tuple[dict[int, list[Item]], dict
 
 
 def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[planning.PlanItem]:
-    """The plan's items, a shared topic once (see `planning.one_per_topic`)."""
+    """The plan's items, a shared topic once (see `planning.one_per_topic`), the learner's
+    cohorts' milestone items first by due day (`cohort_pace.milestones_first`)."""
     items = [
         planning.PlanItem(
             id=item.pk,
@@ -364,6 +443,11 @@ def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[plan
         )
         for item in inputs.items
     ]
+    due = {item_id: d.due_on for item_id, d in _milestones(inputs).due.items()}
+    if due:
+        by_id = {item.id: item for item in items}
+        order = cohort_pace.milestones_first(list(by_id), inputs.prerequisites, due)
+        items = [by_id[item_id] for item_id in order]
     return planning.one_per_topic(items)
 
 
@@ -505,6 +589,11 @@ class PlanView:
         return [self.items[i] for i in self.position.next_up_ids if i in self.items]
 
     @property
+    def milestone_rows(self) -> list[tuple[cohort_pace.DueItem, Item | None]]:
+        """The cohorts' items due by the end of this week, each with its item for a link."""
+        return [(due, self.items.get(due.item_id)) for due in self.position.milestones_due]
+
+    @property
     def upcoming_weeks(self) -> list[UpcomingWeek]:
         """Every week after this one, each entry with its item for a link."""
         return [
@@ -590,31 +679,110 @@ def _finish(upcoming: planning.Plan, week_end: date, this_week_open: bool, today
     return max(week_end, today)
 
 
+def _milestones(inputs: PlanInputs) -> cohort_pace.MilestonePlan:
+    return cohort_pace.milestone_plan(inputs.schedules, {item.pk for item in inputs.items})
+
+
+def _roadmap_item_ids(inputs: PlanInputs) -> dict[int, set[int]]:
+    """The plan's item ids by followed roadmap, with their shared-topic twins (the plan
+    schedules a topic once, under whichever of its items comes first)."""
+    by_roadmap, by_topic = defaultdict(set), defaultdict(set)
+    for item in inputs.items:
+        by_roadmap[item.roadmap_id].add(item.pk)
+        if item.topic:
+            by_topic[item.topic].add(item.pk)
+    for item in inputs.items:
+        if item.topic:
+            by_roadmap[item.roadmap_id] |= by_topic[item.topic]
+    return by_roadmap
+
+
+def _binding_deadline(
+    learner: User,
+    inputs: PlanInputs,
+    upcoming: planning.Plan,
+    this_week_open: list[int],
+    finish: date | None,
+    week_end: date,
+    today: date,
+) -> tuple[cohort_pace.Deadline | None, date | None]:
+    """The target the status is measured against (the learner's own or a cohort's finish,
+    `cohort_pace.binding`) and the day its items are due to finish (the whole plan's
+    `finish` when none)."""
+    found = []
+    for deadline in cohort_pace.deadlines(
+        learner.target_date, inputs.schedules, _roadmap_item_ids(inputs), today
+    ):
+        if deadline.item_ids is None:
+            found.append((deadline, finish))
+            continue
+        end = planning.finish_of(upcoming, deadline.item_ids, today=today)
+        if end is None and deadline.item_ids.intersection(this_week_open):
+            end = max(week_end, today)  # only this week's items are left: done by Sunday
+        found.append((deadline, end))
+    chosen = cohort_pace.binding(found, today)
+    return chosen if chosen else (None, finish)
+
+
 def _target(
-    learner: User, inputs: PlanInputs, finish: date | None, now: datetime, today: date
+    learner: User,
+    inputs: PlanInputs,
+    deadline: cohort_pace.Deadline | None,
+    finish: date | None,
+    now: datetime,
+    today: date,
 ) -> planning.TargetStatus | None:
     """Met or not by the finish shown; the hours needed come from re-planning from this week.
 
     The hours needed assume this week is re-planned at the new budget too, which is what a
     learner who raises their hours and presses "re-plan this week" gets. When re-planning
-    alone would meet the target, `hours_needed` equals the current weekly hours.
+    alone would meet the target, `hours_needed` equals the current weekly hours. A cohort's
+    finish date counts the cohort's items only.
     """
-    target = learner.target_date
-    if target is None:
+    if deadline is None:
         return None
+    target = deadline.day
     if finish is None or finish <= target:
         return planning.TargetStatus(
             target_date=target, met=True, spare_days=max(0, (target - (finish or today)).days)
         )
-    fresh = planning.make_plan(
-        plan_items(inputs, {}),
-        weekly_hours=learner.weekly_hours,
-        time_zone=learner.time_zone,
-        today=now,
-        target_date=target,
-    ).target
-    needed = learner.weekly_hours if fresh.met else fresh.hours_needed
+    if target < today:
+        return planning.TargetStatus(target_date=target, met=False, hours_needed=None)
+    items = plan_items(inputs, {})
+    if deadline.item_ids is None:
+        fresh = planning.make_plan(
+            items,
+            weekly_hours=learner.weekly_hours,
+            time_zone=learner.time_zone,
+            today=now,
+            target_date=target,
+        ).target
+        needed = learner.weekly_hours if fresh.met else fresh.hours_needed
+    else:
+        needed = _hours_for_items(learner, items, deadline.item_ids, target, now, today)
     return planning.TargetStatus(target_date=target, met=False, hours_needed=needed)
+
+
+def _hours_for_items(
+    learner: User, items: list, item_ids: frozenset[int], target: date, now: datetime, today: date
+) -> int | None:
+    """The fewest weekly hours that finish `item_ids` by `target`, re-planning from this week
+    (None: no budget can). More hours never finish later, so a binary search."""
+
+    def met(hours: int) -> bool:
+        plan = planning.make_plan(items, weekly_hours=hours, time_zone=learner.time_zone, today=now)
+        return (planning.finish_of(plan, item_ids, today=today) or today) <= target
+
+    if met(learner.weekly_hours):
+        return learner.weekly_hours
+    low, high = learner.weekly_hours + 1, max(7 * sum(i.hours for i in items), 1)
+    while low < high:
+        middle = (low + high) // 2
+        if met(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low if met(low) else None
 
 
 def _items_with_progress(inputs: PlanInputs, snapshots: list[WeekPlan]) -> dict[int, Item]:
@@ -692,8 +860,8 @@ def plan_view(
 
     Reads only: a current week without a snapshot is planned on the fly (GET /plan/ saves it
     first with `services.plans.ensure_week_snapshot`, which passes the learner's `snapshots`).
-    Queries: follows, items, prerequisite links, progress, snapshots (unless passed); +1 if a
-    snapshot names an item no longer followed.
+    Queries: follows, items, prerequisite links, progress, cohort schedules, snapshots (unless
+    passed); +1 if a snapshot names an item no longer followed.
     """
     now = now or timezone.now()
     tz = learner.time_zone

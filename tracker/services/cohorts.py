@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 
-from tracker.models import Cohort, Membership, Roadmap, User
+from tracker.models import Cohort, CohortMilestone, Item, Membership, Roadmap, User
 from tracker.models.cohorts import new_invite_code
 from tracker.services.follows import follow_roadmap
 
@@ -44,24 +44,41 @@ def create_cohort(
 
 
 def update_cohort(
-    *,
-    cohort: Cohort,
-    name: str,
-    starts_on: date | None,
-    ends_on: date | None,
-    projects_need_approval: bool | None = None,
+    *, cohort: Cohort, name: str, projects_need_approval: bool | None = None
 ) -> Cohort:
-    """Save the cohort's details; `projects_need_approval` None leaves the setting alone."""
-    if starts_on and ends_on and ends_on < starts_on:
-        raise CohortError("The end date can't be before the start date.")
+    """Rename the cohort (its dates are its schedule: `set_schedule`); `projects_need_approval`
+    None leaves that setting alone."""
     cohort.name = name.strip()
-    cohort.starts_on = starts_on
-    cohort.ends_on = ends_on
-    fields = ["name", "starts_on", "ends_on"]
+    fields = ["name"]
     if projects_need_approval is not None:
         cohort.projects_need_approval = projects_need_approval
         fields.append("projects_need_approval")
     cohort.save(update_fields=fields)
+    return cohort
+
+
+@transaction.atomic
+def set_schedule(
+    *,
+    cohort: Cohort,
+    starts_on: date | None,
+    ends_on: date | None,
+    milestones: list[tuple[int, Item]],
+) -> Cohort:
+    """Replace the cohort's dates and week-by-week target items (week number, item).
+
+    Saving the cohort refreshes its members' cached pages (page_cache's cohort hook), whose
+    plans aim for these dates."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise CohortError("The finish date can't be before the start date.")
+    if milestones and not starts_on:
+        raise CohortError("Week targets count from the start date: set one.")
+    CohortMilestone.objects.filter(cohort=cohort).delete()
+    CohortMilestone.objects.bulk_create(
+        CohortMilestone(cohort=cohort, week_number=week, item=item) for week, item in milestones
+    )
+    cohort.starts_on, cohort.ends_on = starts_on, ends_on
+    cohort.save(update_fields=["starts_on", "ends_on"])
     return cohort
 
 

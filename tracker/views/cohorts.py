@@ -24,7 +24,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import at_risk, planning
-from tracker.forms import AddMentorForm, CohortForm, JoinCohortForm, ShareNotesForm
+from tracker.forms import (
+    AddMentorForm,
+    CohortForm,
+    CohortScheduleForm,
+    JoinCohortForm,
+    ShareNotesForm,
+)
 from tracker.models import Cohort, Item, Membership, Status, User
 from tracker.selectors import cohort_dashboard as dashboard_reads
 from tracker.selectors import cohorts as cohort_reads
@@ -166,15 +172,58 @@ def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
     if request.method == "POST":
         # The failed form mutated the instance; show the stored values elsewhere on the page.
         cohort.refresh_from_db()
+    return _settings_page(request, cohort, form=form)
+
+
+def _settings_page(
+    request: HttpRequest,
+    cohort: Cohort,
+    *,
+    form: CohortForm | None = None,
+    schedule_form: CohortScheduleForm | None = None,
+) -> HttpResponse:
+    if schedule_form is None:
+        schedule_form = CohortScheduleForm(
+            cohort=cohort,
+            today=_mentor_today(request),
+            initial={
+                "starts_on": cohort.starts_on,
+                "ends_on": cohort.ends_on,
+                "milestones": cohort_reads.milestone_text(cohort),
+            },
+        )
     context = {
         "cohort": cohort,
-        "form": form,
+        "form": form or CohortForm(instance=cohort),
+        "schedule_form": schedule_form,
         "mentor_form": AddMentorForm(),
         "invite_url": request.build_absolute_uri(cohort.get_invite_path()),
         "memberships": cohort.memberships.select_related("learner").order_by("learner__email"),
         "mentors": cohort.mentors.order_by("email"),
     }
     return render(request, "tracker/cohort_settings.html", context)
+
+
+def _mentor_today(request: HttpRequest):
+    return planning.local_date(_now(), request.user.time_zone)
+
+
+@login_required
+@require_POST
+def cohort_schedule(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _mentored_cohort(request, cohort_id)
+    form = CohortScheduleForm(request.POST, cohort=cohort, today=_mentor_today(request))
+    if not form.is_valid():
+        return _settings_page(request, cohort, schedule_form=form)
+    data = form.cleaned_data
+    services.set_schedule(
+        cohort=cohort,
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        milestones=data["milestone_items"],
+    )
+    messages.success(request, "Schedule saved. Learners' plans and the dashboard follow it.")
+    return redirect("cohort_settings", cohort.pk)
 
 
 @login_required
@@ -415,10 +464,24 @@ def cohort_learner(request: HttpRequest, cohort_id: int, user_id: int) -> HttpRe
         "learner": membership.learner,
         "detail": detail,
         "plan_label": plan.status.label,
+        "plan_target": _plan_target(plan.position, cohort),
         "plan": _cohort_plan(plan, detail, now),
         "nudges": nudge_reads.nudge_log(cohort, membership.learner),
     }
     return render(request, "tracker/cohort_learner.html", context)
+
+
+def _plan_target(position, cohort: Cohort) -> str:
+    """The target the plan status measures, and whose it is, as a mentor may see it: another
+    cohort's name stays private, as the learner's other roadmaps do."""
+    if position.target is None:
+        return ""
+    day = f"{position.target.target_date.day} {position.target.target_date:%B %Y}"
+    if not position.target_cohort:
+        return f"Target: {day}, their own."
+    if position.target_cohort == cohort.name:
+        return f"Target: {day}, when this cohort finishes."
+    return f"Target: {day}, when another of their cohorts finishes."
 
 
 def _cohort_plan(plan: PlanView, detail: cohort_reads.LearnerDetail, now: datetime) -> dict:
