@@ -158,7 +158,7 @@ def test_dashboard_shows_the_figures(small_cohort, mentor_client):
     page = mentor_client.get(f"/cohorts/{cohort.pk}/?sort=name&dir=asc").content.decode()
     assert page.index("Ann") < page.index("Ben") < page.index("Cat")
     # One cell of bars per learner instead of a column per section, each bar with its text.
-    assert page.count('<th scope="col"') == 7 and ">Basics</th>" not in page
+    assert page.count('<th scope="col"') == 8 and ">Basics</th>" not in page
     assert "Careers" not in page
     assert "<title>Basics: 66% (2 of 3)</title>" in page
     assert '<span class="section-figure-title">Basics</span> <span class="pct">66%</span>' in page

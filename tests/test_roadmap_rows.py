@@ -293,3 +293,16 @@ def test_screenshots_and_one_line_of_controls_per_item_on_a_phone(
         )
         assert lines and set(lines) == {1}, f"at {width}px: {lines}"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_skipping_with_a_reason_by_htmx_answers_with_the_muted_row(learner_client):
+    # The row with a reason is rendered from the cached parts' item, which is the view's item
+    # too: it must keep the learner's progress for the rest of the answer (twin rows).
+    _, items = make_roadmap(3)
+    response = learner_client.post(
+        f"{ROADMAP}{items[1].slug}/status/",
+        {"status": "skipped", "skip_reason": "already know it"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Skipped: already know it" in row_of(response.content.decode(), items[1])
