@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.test import Client
 
 from tests.factories import ItemFactory, ResourceFactory, RoadmapFactory, SectionFactory
@@ -110,6 +111,24 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def add_session(context, live_server, user) -> None:
+    """Sign `user` in on a Playwright browser context: a session the test client made, as its
+    cookie. The sign-in form has journeys of its own; other browser tests start signed in."""
+    client = client_for(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def browser_context(browser, live_server, user=None, **options):
+    """A browser context (one person's cookies) on the live server, signed in as `user` if
+    given; `options` go to Playwright (viewport, color_scheme, java_script_enabled…)."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(15_000)
+    if user is not None:
+        add_session(context, live_server, user)
+    return context
 
 
 # For browser tests: the outermost elements sticking out past the right edge, to say what

@@ -130,8 +130,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser_page(live_server, transactional_db, monkeypatch):
-    """A Playwright page in Debian's headless chromium, with base_url set to the live server.
+def browser(live_server, transactional_db, monkeypatch):
+    """One headless chromium (Debian's) for the test; pages and contexts come from it.
 
     Playwright never downloads a browser here: it drives /usr/bin/chromium or the test is
     skipped. Its sync API runs an event loop in this thread, which trips Django's async guard
@@ -139,22 +139,43 @@ def browser_page(live_server, transactional_db, monkeypatch):
     """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from django.core.cache import cache
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    cache.clear()  # with Redis the cache outlives each test's database
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
             # While Playwright runs, ORM calls get their own connection (a separate greenlet
             # context); close it here, or PostgreSQL refuses to drop the test database.
             connections.close_all()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A page of a fresh context, with base_url set to the live server."""
+    from tests.builders import browser_context
+
+    context = browser_context(browser, live_server)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Make browser contexts (one person's cookies each): new_context(as_user=…, **options)."""
+    from tests.builders import browser_context
+
+    def make(as_user=None, **options):
+        return browser_context(browser, live_server, as_user, **options)
+
+    return make

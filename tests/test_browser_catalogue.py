@@ -5,14 +5,9 @@ roadmap page's header and an item page's pager go to artifacts/screenshots/catal
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
-from django.test import Client
 
-from tests.builders import WIDEST_JS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.builders import WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import Item, Roadmap, Status
 from tracker.services.follows import follow_roadmap
@@ -30,25 +25,6 @@ LABEL_LINES_JS = """() => [...document.querySelectorAll(".roadmap-progress-label
 
 
 @pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    cache.clear()  # with Redis the cache outlives each test's database
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
-
-
-@pytest.fixture
 def learner_with_progress(transactional_db):
     """All twelve roadmaps; a learner who follows two and has ticked items in three."""
     call_command("import_roadmap", "content", verbosity=0)
@@ -61,14 +37,8 @@ def learner_with_progress(transactional_db):
     return learner
 
 
-def _signed_in(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context.new_page()
+def _signed_in(browser, live_server, user, viewport, **options):
+    return browser_context(browser, live_server, user, viewport=viewport, **options).new_page()
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)

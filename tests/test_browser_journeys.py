@@ -12,14 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
-from django.test import Client
 
 from tests.builders import WIDEST_JS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tracker.models import Cohort, Item, Progress, Status, User
 from tracker.selectors.cohorts import cohort_items
@@ -32,49 +27,10 @@ DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch, settings):
-    """One chromium for the test; contexts come from `new_context`. See conftest's browser_page."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Journeys sign people up and in through the forms: a slow hasher only costs time here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # With Redis the cache outlives each test's database: start from an empty one.
-    cache.clear()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Playwright's sync API runs the test in a greenlet with its own context, so ORM
-            # calls made here may have opened connections pytest-django never sees; close them
-            # or PostgreSQL refuses to drop the test database at the end of the run.
-            connections.close_all()
-
-
-@pytest.fixture
-def new_context(browser, live_server):
-    """Make a browser context (one person's cookies) on the live server; `as_user` signs in."""
-
-    def make(as_user: User | None = None, **options):
-        context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(15_000)
-        if as_user is not None:
-            # The sign-in form has its own journeys; the others start signed in.
-            client = Client()
-            client.force_login(as_user)
-            cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-            context.add_cookies(
-                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-            )
-        return context
-
-    return make
 
 
 @pytest.fixture

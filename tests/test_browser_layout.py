@@ -8,14 +8,9 @@ artifacts/screenshots/layout-*.png.
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
-from django.test import Client
 
-from tests.builders import WIDEST_JS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.builders import WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.forms import DISPLAY_NAME_MAX, NOTE_MAX, SKIP_REASON_MAX
 from tracker.models import Cohort, Item, Progress, Status
@@ -28,35 +23,8 @@ LONG_NAME = "Bartholomew" + "x" * 64  # 75 characters, no space: the issue's exa
 LONG_COHORT = "AutumnLargeLanguageModelsCohort" * 4  # 124 characters cut to the limit below
 
 
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    cache.clear()  # with Redis the cache outlives each test's database
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright runs may hold connections pytest-django never
-            # sees; PostgreSQL refuses to drop the test database while they are open.
-            connections.close_all()
-
-
-def _signed_in(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context.new_page()
+def _signed_in(browser, live_server, user, viewport, **options):
+    return browser_context(browser, live_server, user, viewport=viewport, **options).new_page()
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ artifacts/screenshots/mentor-admin-*.png (with the mentor views, as one piece of
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
-from tests.builders import WIDEST_JS
+from tests.builders import WIDEST_JS, add_session
 from tests.factories import ItemFactory, ResourceFactory, UserFactory
 from tracker.models import Link, LinkState
 
@@ -32,12 +30,9 @@ def test_the_link_health_list_fits_1280_and_no_page_asks_for_a_relative_styleshe
             http_status=404 if n % 3 == 1 else 200,
             suggested_url=url + "/moved/" + "x" * 60 if n % 3 == 2 else "",
         )
-    client = Client()
-    client.force_login(admin)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    add_session(page.context, live_server, admin)
     requested = []
     page.on("request", lambda request: requested.append(request.url))
 

@@ -7,15 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
-from tests.builders import WIDEST_JS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.builders import WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import Cohort, Item, Membership, Progress, Status
 from tracker.selectors.cohorts import section_columns
@@ -26,33 +21,8 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 LONG_EMAIL = "bartholomew.fitzgerald-worthington@learners.example-university.edu"
 
 
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    cache.clear()  # with Redis the cache outlives each test's database
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()  # or PostgreSQL refuses to drop the test database
-
-
 def _signed_in(browser, live_server, user, viewport, **options):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context.new_page()
+    return browser_context(browser, live_server, user, viewport=viewport, **options).new_page()
 
 
 @pytest.fixture

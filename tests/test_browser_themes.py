@@ -10,14 +10,9 @@ theme and width, reused across that person's pages.
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
-from django.test import Client
 
-from tests.builders import WIDEST_JS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.builders import WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import ColourTheme, Item, Status, User
 from tracker.services.cohorts import create_cohort, join_cohort
@@ -27,27 +22,6 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 WIDTHS = {1280: 900, 390: 844}  # width: height
 # The page background (--wash) in each theme, as the browser computes it.
 BACKGROUND = {"light": "rgb(244, 246, 248)", "dark": "rgb(13, 17, 23)"}
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    cache.clear()  # with Redis the cache outlives each test's database
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright runs may hold connections pytest-django never
-            # sees; PostgreSQL refuses to drop the test database while they are open.
-            connections.close_all()
 
 
 @pytest.fixture
@@ -107,18 +81,8 @@ def _main_pages(people) -> list[tuple[str, str, str]]:
 
 
 def _context(browser, live_server, user: User | None, *, width: int, scheme: str):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": width, "height": WIDTHS[width]},
-        color_scheme=scheme,
-    )
-    context.set_default_timeout(15_000)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context
+    viewport = {"width": width, "height": WIDTHS[width]}
+    return browser_context(browser, live_server, user, viewport=viewport, color_scheme=scheme)
 
 
 def _describe(violations: list[dict]) -> str:
@@ -214,13 +178,9 @@ def test_a_users_own_theme_wins_over_their_device_on_every_page(browser, live_se
 
 @pytest.mark.browser
 def test_the_theme_switch_returns_to_the_same_page_without_javascript(browser, live_server, people):
-    context = browser.new_context(
-        base_url=live_server.url, java_script_enabled=False, color_scheme="light"
+    context = browser_context(
+        browser, live_server, people["learner"], java_script_enabled=False, color_scheme="light"
     )
-    client = Client()
-    client.force_login(people["learner"])
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
     page = context.new_page()
     page.goto("/roadmaps/llm/?view=list")
     page.locator(".theme-switch").get_by_role("button", name="Dark").click()
