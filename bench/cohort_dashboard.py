@@ -7,7 +7,10 @@ and the peak memory of its CSV export.
 
 Uses DATABASE_URL when set; otherwise it (re)creates a throwaway PostgreSQL database,
 postgres://postgres@127.0.0.1:5432/roadmap_bench, so it never touches real data. It migrates,
-imports content/llm.yaml and seeds the cohort with `seed_demo`.
+imports content/llm.yaml and seeds the cohort with `seed_demo`, then gives every third member
+a target date (seed_demo sets none, and the plan status of a learner without a target needs no
+planning: the bench would miss that cost). `--reuse` (with DATABASE_URL) skips all that when
+the database holds a cohort of that size from an earlier run, to compare code on the same data.
 
 Dashboard mode times `--requests` GETs of each of four pages of /cohorts/<id>/ (the default
 page, a middle page sorted by name, the at-risk filter sorted by progress, the last page
@@ -46,11 +49,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def seeded_cohort(learners: int):
+    """A cohort of `learners` seeded by an earlier run, or None."""
+    from django.db.models import Count
+
+    from tracker.models import Cohort
+
+    return (
+        Cohort.objects.filter(roadmap__slug="llm")
+        .annotate(members=Count("memberships"))
+        .filter(members__gte=learners, members__lte=learners + 1)  # + the demo learner
+        .order_by("-pk")
+        .first()
+    )
+
+
 def seed_cohort(learners: int, seed: int):
     from django.core.management import call_command
     from django.db import connection
 
-    from tracker.models import Cohort, Roadmap
+    from tracker.models import Cohort, Membership, Roadmap, User
 
     call_command("migrate", verbosity=0)
     if (ROOT / "content" / "llm.yaml").exists():
@@ -61,6 +79,15 @@ def seed_cohort(learners: int, seed: int):
     call_command("seed_demo", learners=learners, cohorts=1, seed=seed, if_empty=False)
     cohort = Cohort.objects.exclude(pk__in=before).get()
     assert cohort.roadmap.slug == "llm", "seed_demo picked another roadmap"
+    # Targets from 4 to 40 weeks out, some of them out of reach at the learner's pace.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {User._meta.db_table}"
+            " SET target_date = CURRENT_DATE + 7 * (4 + id %% 37)::integer"
+            f" WHERE id %% 3 = 0 AND id IN (SELECT learner_id FROM"
+            f" {Membership._meta.db_table} WHERE cohort_id = %s)",
+            [cohort.pk],
+        )
     # Table statistics, as autovacuum would have them by the time anyone looks.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -237,6 +264,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--csv", action="store_true", help="measure the CSV export's memory")
     parser.add_argument("--rows", type=int, default=0, help="CSV mode: copy members up to this")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with DATABASE_URL: use a cohort seeded before"
+    )
     parser.add_argument("--export-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--hold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -251,7 +281,7 @@ def main() -> None:
         recreate_database(url)
         os.environ["DATABASE_URL"] = url  # for the export processes
     setup_django(url)
-    cohort = seed_cohort(args.learners, args.seed)
+    cohort = (args.reuse and seeded_cohort(args.learners)) or seed_cohort(args.learners, args.seed)
     if args.csv:
         bench_csv(cohort, max(args.rows, args.learners))
     else:
