@@ -739,6 +739,33 @@ def test_each_sort_and_filter_in_sql_matches_the_python_rules(seeded_cohort):
                 )
 
 
+def test_the_dashboard_shows_where_am_is_status_with_and_without_a_target(seeded_cohort):
+    # The dashboard plans only learners with a target date; the others' states follow from
+    # their progress. Targets from past to far ahead give every state a learner.
+    from tracker.selectors.plans import plan_statuses
+
+    members = list(User.objects.filter(memberships__cohort=seeded_cohort).order_by("pk"))
+    for n, learner in enumerate(members):
+        if n % 4:
+            learner.target_date = (NOW + timedelta(weeks=[-1, 1, 3, 8, 30, 200][n % 6])).date()
+            learner.save(update_fields=["target_date"])
+    finished = members[-1]  # every item done: finished, whatever the target says
+    for item in seeded_cohort.roadmap.items.all():
+        Progress.objects.update_or_create(
+            learner=finished, item=item, defaults={"status": Status.DONE, "completed_at": NOW}
+        )
+    expected = {pk: p.state for pk, p in plan_statuses(members, now=NOW).items()}
+    rows = _all_rows(seeded_cohort)
+    assert {row.learner_id: row.plan_status for row in rows} == expected
+    assert set(expected.values()) >= {
+        PlanState.NO_TARGET,
+        PlanState.ON_TRACK,
+        PlanState.BEHIND,
+        PlanState.UNREACHABLE,
+        PlanState.FINISHED,
+    }
+
+
 # The export, checked by hand: the plan status is where_am_i's, as on every page.
 EXPORT_OF_SMALL_COHORT = (
     "learner,email,overall_percent,done,skipped,in_progress,section_percent:Basics,"

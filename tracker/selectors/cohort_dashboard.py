@@ -211,7 +211,6 @@ def with_clause(
     The parts the ORM can say (counts, latest events, stuck items) are compiled querysets.
     """
     in_cohort = _of("members", _item_ids(sections))
-    counted, figure_names = _figures(in_cohort, sections, now=now)
     last_events = (
         ProgressEvent.objects.filter(in_cohort).order_by().values("learner_id").annotate(Max("at"))
     )
@@ -221,18 +220,22 @@ def with_clause(
         .order_by()
         .values_list("learner_id", "started_at", "id", "item__title")
     )
-    (figures_sql, figures_params), (last_sql, last_params), (stuck_sql, stuck_params) = (
-        _compiled(counted),
+    (last_sql, last_params), (stuck_sql, stuck_params) = (
         _compiled(last_events),
         _compiled(stuck_rows),
     )
-    if not figures:
-        figures_sql, figures_params = "", []
+    figures_cte, figure_values, figures_join, figures_params = "", "", "", []
+    if figures:
+        counted, names = _figures(in_cohort, sections, now=now)
+        figures_sql, figures_params = _compiled(counted)
+        figures_cte = _figures_cte(figures_sql, names) + ","
+        figure_values = _figure_values(names) + ","
+        figures_join = "\n  LEFT JOIN figures fg ON fg.learner_id = mb.learner_id"
     rows_sql = _ROWS_SQL.format(
         **_NAMES,
-        figures=_figures_cte(figures_sql, figure_names) + "," if figures else "",
-        figure_values=_figure_values(figure_names) + "," if figures else "",
-        figures_join="\n  LEFT JOIN figures fg ON fg.learner_id = mb.learner_id" if figures else "",
+        figures=figures_cte,
+        figure_values=figure_values,
+        figures_join=figures_join,
         last_events=last_sql,
         stuck_rows=stuck_sql,
     )
@@ -407,9 +410,9 @@ def _with_positions(rows: list[LearnerRow], *, now: datetime) -> list[LearnerRow
     """Each row's plan status as every other page shows it (`plans.where_am_i`): a constant
     number of queries for the rows given."""
     learners = list(User.objects.filter(pk__in=[row.learner_id for row in rows]))
-    positions = plan_reads.plan_statuses(learners, now=now) if learners else {}
+    states = plan_reads.plan_states(learners, now=now)
     for row in rows:
-        row.plan_status = positions[row.learner_id].state
+        row.plan_status = states[row.learner_id]
     return rows
 
 
