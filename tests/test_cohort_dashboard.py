@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from tests.builders import client_for
@@ -825,3 +825,21 @@ def test_the_dashboard_statement_reads_each_table_set_by_set_not_once_per_member
     assert '"Subplan Name": "CTE members"' in plan
     assert '"Subplan Name": "SubPlan' not in plan
     assert "jsonb_to_recordset" in plan  # the plan status is in the statement
+
+
+@pytest.mark.needs_postgres
+def test_the_hours_done_since_each_members_first_planned_week_come_from_an_index_alone(
+    seeded_cohort,
+):
+    # In a real database the cohort is a small share of the progress table: scanning it all
+    # is out (here, seq scans are priced out to say so), and the learner's done items since a
+    # date are read from progress_learner_status_at alone, without visiting the table.
+    sections = cohort_reads.section_columns(seeded_cohort)
+    sql, params = cohort_dashboard.statement(
+        seeded_cohort, sections, now=NOW, sort="status", direction="desc", show="all", number=1
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert '"Index Name": "progress_learner_status_at"' in plan

@@ -92,10 +92,13 @@ members AS MATERIALIZED (
 ),
 first_weeks AS (
   SELECT learner_id, time_zone, first_week, {since} AS since FROM (
-    SELECT w.learner_id, MIN(mb.time_zone) AS time_zone,
-      MIN(CASE WHEN w.week_start < mb.this_week THEN w.week_start END) AS first_week
-    FROM {weekplan} w INNER JOIN members mb ON mb.learner_id = w.learner_id
-    GROUP BY w.learner_id
+    SELECT mb.learner_id, mb.time_zone,
+      CASE WHEN w.first_start < mb.this_week THEN w.first_start END AS first_week
+    FROM (
+      -- The first snapshot is the first past week's, if it is before this week.
+      SELECT learner_id, MIN(week_start) AS first_start FROM {weekplan}
+      WHERE learner_id IN (SELECT learner_id FROM members) GROUP BY learner_id
+    ) w INNER JOIN members mb ON mb.learner_id = w.learner_id
   ) snapshots
 ),
 planned AS (
