@@ -59,7 +59,13 @@ _VENDOR = {
         "entry_item": "e.item",
         # Local midnight once per learner, not once per progress row.
         "since": "(first_week::timestamp AT TIME ZONE time_zone)",
-        "done_since": "d.completed_at >= f.since",
+        # One range of progress_learner_status_at per learner. OFFSET 0 keeps it so: joined
+        # as a set, the planner misjudges the CTE's rows and hashes the whole table instead.
+        "done_rows": """first_weeks f CROSS JOIN LATERAL (
+    SELECT d.item_id FROM {progress} d
+    WHERE d.learner_id = f.learner_id AND d.status = '{done}' AND d.completed_at >= f.since
+    OFFSET 0
+  ) d""",
         "email_name": "split_part(u.email, '@', 1)",
         # Code point order, as Python sorts str; lower() still follows the database's locale.
         "collate": ' COLLATE "C"',
@@ -70,9 +76,9 @@ _VENDOR = {
         "hours": "json_extract(e.value, '$.hours')",
         "entry_item": "json_extract(e.value, '$.item')",
         "since": "NULL",
-        "done_since": (
-            "django_datetime_cast_date(d.completed_at, f.time_zone, 'UTC') >= f.first_week"
-        ),
+        "done_rows": """first_weeks f INNER JOIN {progress} d ON d.learner_id = f.learner_id
+    AND d.status = '{done}'
+    AND django_datetime_cast_date(d.completed_at, f.time_zone, 'UTC') >= f.first_week""",
         "email_name": "substr(u.email, 1, instr(u.email, '@') - 1)",
         "collate": "",  # SQLite compares text by code point already; its lower() is ASCII-only
     },
@@ -112,11 +118,10 @@ planned AS (
   GROUP BY s.learner_id
 ),
 done_since AS (
-  SELECT d.learner_id, SUM(i.effort_hours) AS hours
-  FROM {progress} d INNER JOIN {item} i ON i.id = d.item_id
-  INNER JOIN first_weeks f ON f.learner_id = d.learner_id
-  WHERE d.status = '{done}' AND f.first_week IS NOT NULL AND {done_since}
-  GROUP BY d.learner_id
+  SELECT f.learner_id, SUM(i.effort_hours) AS hours
+  FROM {done_rows} INNER JOIN {item} i ON i.id = d.item_id
+  WHERE f.first_week IS NOT NULL
+  GROUP BY f.learner_id
 )"""
 
 _ROWS_SQL = """,{figures}
@@ -242,7 +247,8 @@ def with_clause(
         last_events=last_sql,
         stuck_rows=stuck_sql,
     )
-    plan_sql = _PLAN_SQL.format(**_NAMES, **_VENDOR[connection.vendor])
+    vendor = {key: sql.format(**_NAMES) for key, sql in _VENDOR[connection.vendor].items()}
+    plan_sql = _PLAN_SQL.format(**_NAMES, **vendor)
     sql_now = connection.ops.adapt_datetimefield_value(now)
     cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(days=STALL_DAYS))
     params = [sql_now, cohort.pk, *figures_params, *last_params, *stuck_params, cutoff, cutoff]
