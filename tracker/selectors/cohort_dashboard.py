@@ -107,13 +107,17 @@ first_weeks AS (
     ) w INNER JOIN members mb ON mb.learner_id = w.learner_id
   ) snapshots
 ),
+skipped AS MATERIALIZED (
+  -- The members' skipped items, from their index ranges rather than the whole table.
+  SELECT k.learner_id, k.item_id FROM {progress} k
+  WHERE k.status = '{skipped}' AND k.learner_id IN (SELECT learner_id FROM members)
+),
 planned AS (
   SELECT s.learner_id, SUM({hours}) AS hours
   FROM {weekplan} s INNER JOIN members mb ON mb.learner_id = s.learner_id
   CROSS JOIN {entries}
   WHERE s.week_start < mb.this_week AND NOT EXISTS (
-    SELECT 1 FROM {progress} k
-    WHERE k.learner_id = s.learner_id AND k.item_id = {entry_item} AND k.status = '{skipped}'
+    SELECT 1 FROM skipped k WHERE k.learner_id = s.learner_id AND k.item_id = {entry_item}
   )
   GROUP BY s.learner_id
 ),
