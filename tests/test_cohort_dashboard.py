@@ -485,7 +485,8 @@ def test_dashboard_query_count_is_the_same_at_any_size(
     # of every filter over the whole cohort and this page of members, filtered and sorted,
     # with every figure; then the page's plan statuses (where_am_i): 6 the page's users,
     # 7-11 their plan inputs (active roadmaps, follows, progress, items, prerequisite links),
-    # 12 snapshots, 13 finished progress. (A page number past the last page costs one more.)
+    # 12 snapshots, 13 finished progress (both of the learners with a target). (A page number
+    # past the last page costs one more.)
     # Numbered without the PostgreSQL-only SET.
     with django_assert_num_queries(14 if connection.vendor == "postgresql" else 13):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/{query}")

@@ -1,10 +1,10 @@
 """The mentor's dashboard of a cohort of any size: filters, sorting and pages in SQL, and the CSV.
 
-Every member's figures, at-risk reasons and plan status are computed in one statement, set by
-set (hash joins and GROUP BY over the cohort's rows) rather than one correlated subquery per
-member: at 5,000 members that is the difference between 1 s and a few tens of ms. The rules are
-those of tracker/at_risk.py and `selectors.plans.plan_statuses`; tests/test_cohort_dashboard.py
-checks every sort and filter against them on a seeded cohort.
+Every member's at-risk reasons are computed in one statement, set by set (hash joins and GROUP
+BY over the cohort's rows, or one index range per member) rather than one correlated subquery
+per member. Counts that only the page shows are computed for the page's 50 members. The rules
+are those of tracker/at_risk.py and `selectors.plans.plan_statuses`;
+tests/test_cohort_dashboard.py checks every sort and filter against them on a seeded cohort.
 """
 
 from __future__ import annotations
