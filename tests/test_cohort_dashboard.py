@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from tests.builders import client_for
@@ -489,8 +489,9 @@ def test_dashboard_query_count_is_the_same_at_any_size(
     # with every figure; 6 the cohort's milestones (its pace); then the page's plan statuses
     # (where_am_i): 7 the page's users, 8-13 their plan inputs (active roadmaps, follows,
     # progress, items, prerequisite links, cohort schedules), 14 snapshots, 15 finished
-    # progress; 16 the menu's "Reviews (n)" count (mentors only). (A page number past the last
-    # page costs one more.) Numbered without the PostgreSQL-only SET.
+    # progress (both of the learners with a deadline); 16 the menu's "Reviews (n)" count
+    # (mentors only). (A page number past the last page costs one more.) Numbered without the
+    # PostgreSQL-only SET.
     with django_assert_num_queries(17 if connection.vendor == "postgresql" else 16):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/{query}")
     assert response.status_code == 200
@@ -743,6 +744,33 @@ def test_each_sort_and_filter_in_sql_matches_the_python_rules(seeded_cohort):
                 )
 
 
+def test_the_dashboard_shows_where_am_is_status_with_and_without_a_target(seeded_cohort):
+    # The dashboard plans only learners with a target date; the others' states follow from
+    # their progress. Targets from past to far ahead give every state a learner.
+    from tracker.selectors.plans import plan_statuses
+
+    members = list(User.objects.filter(memberships__cohort=seeded_cohort).order_by("pk"))
+    for n, learner in enumerate(members):
+        if n % 4:
+            learner.target_date = (NOW + timedelta(weeks=[-1, 1, 3, 8, 30, 200][n % 6])).date()
+            learner.save(update_fields=["target_date"])
+    finished = members[-1]  # every item done: finished, whatever the target says
+    for item in seeded_cohort.roadmap.items.all():
+        Progress.objects.update_or_create(
+            learner=finished, item=item, defaults={"status": Status.DONE, "completed_at": NOW}
+        )
+    expected = {pk: p.state for pk, p in plan_statuses(members, now=NOW).items()}
+    rows = _all_rows(seeded_cohort)
+    assert {row.learner_id: row.plan_status for row in rows} == expected
+    assert set(expected.values()) >= {
+        PlanState.NO_TARGET,
+        PlanState.ON_TRACK,
+        PlanState.BEHIND,
+        PlanState.UNREACHABLE,
+        PlanState.FINISHED,
+    }
+
+
 # The export, checked by hand: the plan status is where_am_i's, as on every page.
 EXPORT_OF_SMALL_COHORT = (
     "learner,email,overall_percent,done,skipped,in_progress,section_percent:Basics,"
@@ -795,12 +823,31 @@ def test_the_dashboard_statement_reads_each_table_set_by_set_not_once_per_member
     # A correlated subquery per member (a SubPlan) costs about 0.1 ms a member per use:
     # seconds at 5,000 members. Hash joins and GROUP BY over the cohort's rows stay flat.
     sections = cohort_reads.section_columns(seeded_cohort)
-    with_sql, params = cohort_dashboard.with_clause(seeded_cohort, sections, now=NOW)
-    sql, params = cohort_dashboard.statement(with_sql, params, sort, "desc", "at-risk", 1)
+    sql, params = cohort_dashboard.statement(
+        seeded_cohort, sections, now=NOW, sort=sort, direction="desc", show="at-risk", number=1
+    )
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = json.dumps(cursor.fetchone()[0])
     # CTEs are listed as "CTE members" and so on; a correlated subquery as "SubPlan 1".
     assert '"Subplan Name": "CTE members"' in plan
     assert '"Subplan Name": "SubPlan' not in plan
-    assert "jsonb_array_elements" in plan  # the plan status is in the statement
+    assert "jsonb_to_recordset" in plan  # the plan status is in the statement
+
+
+@pytest.mark.needs_postgres
+def test_the_hours_done_since_each_members_first_planned_week_come_from_an_index_alone(
+    seeded_cohort,
+):
+    # In a real database the cohort is a small share of the progress table: scanning it all
+    # is out (here, seq scans are priced out to say so), and the learner's done items since a
+    # date are read from progress_learner_status_at alone, without visiting the table.
+    sections = cohort_reads.section_columns(seeded_cohort)
+    sql, params = cohort_dashboard.statement(
+        seeded_cohort, sections, now=NOW, sort="status", direction="desc", show="all", number=1
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert '"Index Name": "progress_learner_status_at"' in plan

@@ -14,6 +14,7 @@ from tracker.planning import (
     PlanItem,
     finish_of,
     make_plan,
+    projected_finish,
     study_order,
     week_start,
     week_starts_at,
@@ -271,6 +272,7 @@ def test_plan_invariants(items, weekly_hours, today, target_offset):
                 assert last[prerequisite] < first[item_id]
 
     assert plan.total_hours == sum(week.hours for week in plan.weeks)
+    assert plan.projected_finish == projected_finish(items, weekly_hours=weekly_hours, today=today)
     if plan.weeks:
         assert plan.weeks[-1].start <= plan.projected_finish <= plan.weeks[-1].end
         assert plan.projected_finish >= today

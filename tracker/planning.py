@@ -282,6 +282,16 @@ def _target_status(
     return TargetStatus(target_date=target, met=False, hours_needed=needed)
 
 
+def projected_finish(
+    items: list[PlanItem], *, weekly_hours: int, time_zone: str = "UTC", today: date | datetime
+) -> date | None:
+    """`make_plan(...).projected_finish` without laying out the weeks: the finish depends on
+    the hours left only, not on their order (for status tables that show nothing else)."""
+    local_today = local_date(today, time_zone)
+    total = sum(item.remaining_hours for item in items)
+    return _finish_date(week_start(local_today), total, weekly_hours, local_today)
+
+
 def make_plan(
     items: list[PlanItem],
     *,

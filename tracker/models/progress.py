@@ -44,6 +44,14 @@ class Progress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["learner", "item"], name="progress_one_per_item")
         ]
+        indexes = [
+            # A learner's items done since a date, read from the index alone: how far behind
+            # the weekly plan each member of a cohort is (selectors/cohort_dashboard.py).
+            models.Index(
+                fields=["learner", "status", "completed_at", "item"],
+                name="progress_learner_status_at",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.item}: {self.get_status_display()}"

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tracker import cohort_pace, planning
@@ -212,10 +212,10 @@ def _week_of(plan: planning.Plan, monday: date) -> planning.Week | None:
     return plan.weeks[0] if plan.weeks and plan.weeks[0].start == monday else None
 
 
-def _finished_rows(learner_ids: list[int]) -> dict[int, list[_Finished]]:
+def _finished_rows(learners: Q) -> dict[int, list[_Finished]]:
     rows = defaultdict(list)
     for learner_id, item_id, status, completed_at, hours, topic in (
-        Progress.objects.filter(learner_id__in=learner_ids)
+        Progress.objects.filter(learners)
         .finished()
         .values_list(
             "learner_id", "item_id", "status", "completed_at", "item__effort_hours", "item__topic"
@@ -257,13 +257,107 @@ def plan_statuses(learners: Iterable[User], *, now: datetime | None = None) -> d
         "learner_id", "week_start", "entries"
     ):
         snapshots[learner_id].append((start, entries))
-    finished = _finished_rows(ids)
+    finished = _finished_rows(Q(learner_id__in=ids))
     return {
         learner.pk: _position(
             learner, inputs[learner.pk], snapshots[learner.pk], finished.get(learner.pk, []), now
         )[0]
         for learner in learners
     }
+
+
+def plan_states(learners: Iterable[User], *, now: datetime) -> dict[int, PlanState]:
+    """Each learner's `Position.state` by user id, as `plan_statuses` works it out, for tables
+    that show nothing else (the cohort dashboard and its CSV). The same queries, but only a
+    learner with a deadline needs the planner and snapshots (for "behind"): without one the
+    state follows from their progress alone. A learner measured against only their own target
+    needs just the projected finish (`_state_with_target`); one whose cohort sets a finish for
+    some of their items (cohort_pace) needs the weeks laid out, as `_position` does.
+    """
+    learners = list(learners)
+    if not learners:
+        return {}
+    inputs = load_plan_inputs_for(learners)
+    states, cohort_deadlines = {}, set()
+    for learner in learners:
+        learner_inputs = inputs[learner.pk]
+        if not learner_inputs.items:
+            states[learner.pk] = PlanState.NO_PLAN
+            continue
+        if not _open_items(learner_inputs):
+            states[learner.pk] = PlanState.FINISHED
+            continue
+        today = planning.local_date(now, learner.time_zone)
+        found = cohort_pace.deadlines(
+            learner.target_date, learner_inputs.schedules, _roadmap_item_ids(learner_inputs), today
+        )
+        if not found:
+            states[learner.pk] = PlanState.NO_TARGET
+        elif any(deadline.item_ids is not None for deadline in found):
+            cohort_deadlines.add(learner.pk)
+    planned = [learner for learner in learners if learner.pk not in states]
+    # Both queries run even for no one, so that the page's query count stays the same.
+    with_deadline = Q(learner_id__in=[learner.pk for learner in planned])
+    snapshots = defaultdict(list)
+    for learner_id, start, entries in WeekPlan.objects.filter(with_deadline).values_list(
+        "learner_id", "week_start", "entries"
+    ):
+        snapshots[learner_id].append((start, entries))
+    finished = _finished_rows(with_deadline)
+    for learner in planned:
+        args = (learner, inputs[learner.pk], snapshots[learner.pk], finished.get(learner.pk, []))
+        if learner.pk in cohort_deadlines:
+            states[learner.pk] = _position(*args, now)[0].state
+        else:
+            states[learner.pk] = _state_with_target(*args, now)
+    return states
+
+
+def _state_with_target(
+    learner: User,
+    inputs: PlanInputs,
+    snapshots: list[tuple[date, list]],
+    finished: list[_Finished],
+    now: datetime,
+) -> PlanState:
+    """`_position(...).state` for a learner with a target and open items, from the projected
+    finish and the hours behind only (no weeks laid out, no hours needed worked out)."""
+    tz = learner.time_zone
+    today = planning.local_date(now, tz)
+    start = planning.week_start(now, tz)
+    current = next((entries for monday, entries in snapshots if monday == start), None)
+    already = _already_planned(current)
+    finish = planning.projected_finish(
+        plan_items(inputs, already),
+        weekly_hours=learner.weekly_hours,
+        time_zone=tz,
+        today=_upcoming_from(current, now, start),
+    )
+    if finish is None and any(not _is_finished(inputs, e["item"]) for e in current or ()):
+        finish = max(start + timedelta(days=6), today)  # as `_finish`
+    planned, done, _ = _behind_figures(learner, snapshots, finished, now)
+    return planning.plan_state(
+        has_items=True,
+        open_items=_open_items(inputs),
+        target_date=learner.target_date,
+        projected_finish=finish,
+        today=today,
+        shortfall=planned - done,
+        weekly_hours=learner.weekly_hours,
+    )
+
+
+def _open_items(inputs: PlanInputs) -> int:
+    """How many of `plan_items(inputs, {})` are neither done nor skipped, without building
+    them: a shared topic counts once, with the status of its first item (`one_per_topic`)."""
+    topics, count = set(), 0
+    for item in inputs.items:
+        if item.topic:
+            if item.topic in topics:
+                continue
+            topics.add(item.topic)
+        count += not _is_finished(inputs, item.pk)
+    return count
 
 
 def plan_status(learner: User, *, now: datetime | None = None) -> Position:
@@ -807,15 +901,23 @@ def _upcoming(
     """The weeks after this one, planned from today's progress; the hours of this week's
     snapshot (`current`, its entries) come off, so a split item continues where it leaves it.
     Without a snapshot the plan starts this week."""
+    return planning.make_plan(
+        plan_items(inputs, _already_planned(current)),
+        weekly_hours=learner.weekly_hours,
+        time_zone=learner.time_zone,
+        today=_upcoming_from(current, now, start),
+    )
+
+
+def _already_planned(current: list[dict] | None) -> dict[int, int]:
     already = defaultdict(int)
     for entry in current or ():
         already[entry["item"]] += entry["hours"]
-    return planning.make_plan(
-        plan_items(inputs, already),
-        weekly_hours=learner.weekly_hours,
-        time_zone=learner.time_zone,
-        today=start + timedelta(days=7) if current is not None else now,
-    )
+    return already
+
+
+def _upcoming_from(current: list[dict] | None, now: datetime, start: date) -> date | datetime:
+    return start + timedelta(days=7) if current is not None else now
 
 
 def _past_weeks(
