@@ -296,8 +296,9 @@ def plan_states(learners: Iterable[User], *, now: datetime) -> dict[int, PlanSta
         elif any(deadline.item_ids is not None for deadline in found):
             cohort_deadlines.add(learner.pk)
     planned = [learner for learner in learners if learner.pk not in states]
-    # Both queries run even for no one, so that the page's query count stays the same.
-    with_deadline = Q(learner_id__in=[learner.pk for learner in planned])
+    # Both queries run even for no one (an empty IN would skip the query), so that the page's
+    # query count stays the same.
+    with_deadline = Q(learner_id__in=[learner.pk for learner in planned] or [0])
     snapshots = defaultdict(list)
     for learner_id, start, entries in WeekPlan.objects.filter(with_deadline).values_list(
         "learner_id", "week_start", "entries"
