@@ -52,7 +52,8 @@ _VENDOR = {
     "postgresql": {
         "this_week": "(date_trunc('week', %s::timestamptz AT TIME ZONE u.time_zone))::date",
         "entries": "jsonb_array_elements(s.entries) AS e(value)",
-        "hours": "(e.value ->> 'hours')::integer",
+        # An entry's hours in the estimates (`plans._estimated`): a paced plan stores both.
+        "hours": "COALESCE((e.value ->> 'estimate')::integer, (e.value ->> 'hours')::integer)",
         "entry_item": "(e.value ->> 'item')::integer",
         "done_since": "d.completed_at >= (f.first_week::timestamp AT TIME ZONE mb.time_zone)",
         "email_name": "split_part(u.email, '@', 1)",
@@ -62,7 +63,7 @@ _VENDOR = {
     "sqlite": {
         "this_week": "django_date_trunc('week', %s, u.time_zone, 'UTC')",
         "entries": "json_each(s.entries) AS e",
-        "hours": "json_extract(e.value, '$.hours')",
+        "hours": "COALESCE(json_extract(e.value, '$.estimate'), json_extract(e.value, '$.hours'))",
         "entry_item": "json_extract(e.value, '$.item')",
         "done_since": (
             "django_datetime_cast_date(d.completed_at, mb.time_zone, 'UTC') >= f.first_week"
@@ -74,8 +75,9 @@ _VENDOR = {
 
 # "Behind", as `plan_statuses` words it: no snapshot is no plan; no past week's snapshot (before
 # the learner's current local week) is on track; otherwise behind when the past weeks' planned
-# hours, less entries of items since skipped, minus the estimated hours of items done since the
-# first past week began (local midnight) exceed the learner's weekly hours.
+# hours (in the estimates: a paced plan stores them as "estimate"), less entries of items since
+# skipped, minus the estimated hours of items done since the first past week began (local
+# midnight) exceed the learner's weekly hours.
 _PLAN_SQL = """
 members AS MATERIALIZED (
   SELECT m.id AS membership_id, m.learner_id, m.joined_at, m.share_notes, u.email,

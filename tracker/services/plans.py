@@ -251,14 +251,14 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
     planned meanwhile are no longer due, the (learner, week_start) constraint keeps one
     snapshot, and overlapping runs skip each other's locked learners (a learner locked by any
     other write is left to the next hourly run). Queries, whatever the
-    chunk's size: the learners (locked), the plan inputs (`load_plan_inputs_for`: 5), the
+    chunk's size: the learners (locked), the plan inputs (`load_plan_inputs_for`: 6), the
     insert, the digests due (only while the week is young).
     """
     start, young = _week_of(now, chunk.time_zones)
     learners = list(
         _due_learners(now, chunk.time_zones)
         .filter(pk__range=(chunk.first_id, chunk.last_id))
-        .only("pk", "time_zone", "weekly_hours", "digest_opt_in")
+        .only("pk", "time_zone", "weekly_hours", "digest_opt_in", "use_pace_factor")
         .order_by("pk")
         .select_for_update(skip_locked=True, of=("self",))
     )
