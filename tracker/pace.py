@@ -134,17 +134,34 @@ def scaled_hours(estimated_hours: int, factor: float | None) -> int:
     return max(1, round(estimated_hours * factor))
 
 
-def describe(factor: float | None) -> str:
-    """The plan's one-line explanation, honest about where the number comes from."""
+def times(factor: float) -> str:
+    """ "1.3×": how every page writes a factor, so they all round it alike."""
+    return f"{factor:.1f}×"
+
+
+def describe(factor: float | None, *, applied: bool = True) -> str:
+    """The plan's one-line explanation, honest about where the number comes from.
+
+    `applied` says whether the learner's plan uses the factor (they can turn it off)."""
     if factor is None:
         return (
             f"Your plan uses the roadmap's estimates. After {MIN_FINISHED} items you start and "
             "finish here, it can adjust them to your pace."
         )
-    return (
-        f"You take about {factor:.1f}× the estimates, judging by the time between starting and "
-        "finishing your items at your weekly hours. Your remaining plan is scaled by it."
+    measured = (
+        f"You take about {times(factor)} the estimates, judging by the time between starting and "
+        "finishing your items at your weekly hours."
     )
+    if applied:
+        return f"{measured} Your remaining plan is scaled by it."
+    return f"{measured} Your plan uses the roadmap's estimates, as you chose."
+
+
+def short_note(factor: float | None) -> str:
+    """The status line's reminder that a plan's hours are scaled (empty when they are not)."""
+    if factor is None:
+        return ""
+    return f"Plan hours are scaled to your pace: about {times(factor)} the estimates."
 
 
 def median_actual_hours(samples: Iterable[float]) -> float | None:

@@ -69,6 +69,14 @@ class Position:
     pace_scaled: bool = False
 
     @property
+    def pace_explanation(self) -> str:
+        return pace.describe(self.pace_factor, applied=self.pace_scaled)
+
+    @property
+    def pace_note(self) -> str:
+        return pace.short_note(self.pace_factor if self.pace_scaled else None)
+
+    @property
     def behind_by(self) -> int:
         return max(0, self.planned_hours - self.done_hours)
 
