@@ -78,6 +78,12 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             super().save(request=request, **kwargs)
 
 
+PACE_HELP = (
+    "Once you have started and finished 3 items, your plan's hours are scaled by how long you "
+    "take compared with the estimates. Untick to plan with the roadmap's estimates as they are."
+)
+
+
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices,
@@ -106,11 +112,13 @@ class ProfileForm(forms.ModelForm):
             "digest_opt_in",
             "nudge_emails",
             "mentor_digest",
+            "use_pace_factor",
             "theme",
         )
         labels = {"display_name": "Display name", "theme": "Colour theme"}
         help_texts = {
             "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}",
+            "use_pace_factor": PACE_HELP,
             "theme": "Light or dark pages, or the same as your device's setting.",
         }
         error_messages = {
@@ -162,6 +170,15 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit: bool = True) -> User:
         self.instance.time_zone_chosen = True
         return super().save(commit=commit)
+
+
+class PaceForm(forms.ModelForm):
+    """/plan/'s switch between the learner's pace and the roadmap's estimates: one field."""
+
+    class Meta:
+        model = User
+        fields = ("use_pace_factor",)
+        help_texts = {"use_pace_factor": PACE_HELP}
 
 
 class ThemeForm(forms.ModelForm):

@@ -280,6 +280,7 @@ def _profile(user: User) -> tuple:
         "time_zone",
         "weekly_hours",
         "target_date",
+        "use_pace_factor",
         "is_staff",
         "theme",
     )

@@ -62,6 +62,7 @@ urlpatterns = [
     path("plan/", plans.plan, name="plan"),
     path("plan/replan/", plans.replan, name="plan_replan"),
     path("plan/pull-in/", plans.pull_in, name="plan_pull_in"),
+    path("plan/pace/", plans.set_pace, name="plan_pace"),
     path("plan/calendar/<slug:token>.ics", plans.calendar_feed, name="plan_calendar"),
     path("me/calendar-token/", plans.regenerate_calendar_token, name="calendar_token"),
     # cohorts

@@ -12,9 +12,10 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from tracker import page_cache
+from tracker import pace, page_cache
 from tracker.content_io.schema import RESERVED_ITEM_SLUGS
 from tracker.models import Item, Resource, Roadmap, RoadmapFollow, Section
+from tracker.selectors import pace as pace_reads
 from tracker.task_queue import QueueUnavailable, enqueue
 
 IMPORTER_FIELDS = ("imported_values", "created_at", "updated_at")
@@ -238,6 +239,41 @@ class SectionAdmin(ContentAdmin):
     ]
 
 
+def _measured(actuals: pace_reads.ItemActuals | None) -> str:
+    if actuals is None or actuals.median_hours is None:
+        return f"not enough data ({actuals.learners if actuals else 0} learners)"
+    return f"{actuals.median_hours:.1f} h, median of {actuals.learners} learners"
+
+
+@admin.action(description="Use the measured median as the estimate")
+def use_measured_estimate(modeladmin, request, queryset):
+    """Each selected item's estimate becomes its learners' median (rounded, at least 1 h).
+
+    A plain save, as an admin's edit: the importer keeps it (content/README.md), and
+    `export_roadmap` writes it back to content/."""
+    items = list(queryset)
+    actuals = pace_reads.item_actuals(item.pk for item in items)
+    changed, skipped = [], []
+    for item in items:
+        new = actuals[item.pk].suggested_estimate
+        if new is None:
+            skipped.append(f"{item.title} ({actuals[item.pk].learners} learners)")
+        elif new != item.effort_hours:
+            changed.append(f"{item.title}: {item.effort_hours} h → {new} h")
+            item.effort_hours = new
+            item.save(update_fields=["effort_hours", "updated_at"])
+    if changed:
+        messages.success(request, "Estimates changed: " + "; ".join(changed) + ".")
+    if skipped:
+        messages.warning(
+            request,
+            f"Left as they were, with fewer than {pace.MIN_LEARNERS} learners who started and "
+            "finished them: " + "; ".join(skipped) + ".",
+        )
+    if not changed and not skipped:
+        messages.info(request, "The estimates already match the measured medians.")
+
+
 @admin.register(Item)
 class ItemAdmin(ContentAdmin):
     list_display = [
@@ -247,9 +283,12 @@ class ItemAdmin(ContentAdmin):
         "kind",
         "level",
         "effort_hours",
+        "measured_hours",
         "order",
         "is_archived",
     ]
+    actions = [*ContentAdmin.actions, use_measured_estimate]
+    readonly_fields = (*IMPORTER_FIELDS, "measured_hours")
     list_filter = [
         "roadmap",
         ("section", SectionFilter),
@@ -267,9 +306,42 @@ class ItemAdmin(ContentAdmin):
     fieldsets = [
         (None, {"fields": ["roadmap", "section", "title", "slug", "kind", "level", "group"]}),
         ("Text", {"fields": ["description", "note", "optional", "skills", "badge_url"]}),
-        ("Planning", {"fields": ["effort_hours", "effort_note", "order", "prerequisites"]}),
+        (
+            "Planning",
+            {
+                "fields": [
+                    "effort_hours",
+                    "measured_hours",
+                    "effort_note",
+                    "order",
+                    "prerequisites",
+                ]
+            },
+        ),
         ("Import", {"fields": ["archived_at", *IMPORTER_FIELDS], "classes": ["collapse"]}),
     ]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # The page's items, measured in one query; the rows render from the same objects.
+            items = list(changelist.result_list)
+            actuals = pace_reads.item_actuals(item.pk for item in items)
+            for item in items:
+                item.actuals = actuals[item.pk]
+        return response
+
+    @admin.display(description="measured hours")
+    def measured_hours(self, obj) -> str:
+        """The median of learners' inferred hours (their start-to-done time at their weekly
+        hours), shown from pace.MIN_LEARNERS learners on."""
+        if obj is None or obj.pk is None:
+            return "–"
+        actuals = getattr(obj, "actuals", None)
+        if actuals is None:
+            actuals = pace_reads.item_actuals([obj.pk])[obj.pk]
+        return _measured(actuals)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # formfield_for_manytomany has no access to the object being edited.

@@ -84,6 +84,8 @@ class User(AbstractUser):
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
     theme = models.CharField(max_length=6, choices=ColourTheme.choices, default=ColourTheme.SYSTEM)
+    # Scale the remaining plan by the learner's measured pace (tracker/pace.py) once it is known.
+    use_pace_factor = models.BooleanField("adjust my plan to my pace", default=True)
     is_mentor = models.BooleanField(
         default=False, help_text="Mentors can create cohorts and see their members' progress."
     )

@@ -61,8 +61,11 @@ _VENDOR = {
     "postgresql": {
         "this_week": "(date_trunc('week', %s::timestamptz AT TIME ZONE u.time_zone))::date",
         # A third cheaper than jsonb_array_elements and casting each field.
-        "entries": "jsonb_to_recordset(s.entries) AS e(item bigint, hours integer)",
-        "hours": "e.hours",
+        "entries": (
+            "jsonb_to_recordset(s.entries) AS e(item bigint, hours integer, estimate integer)"
+        ),
+        # An entry's hours in the estimates (`plans._estimated`): a paced plan stores both.
+        "hours": "COALESCE(e.estimate, e.hours)",
         "entry_item": "e.item",
         # Local midnight once per learner, not once per progress row.
         "since": "(first_week::timestamp AT TIME ZONE time_zone)",
@@ -80,7 +83,7 @@ _VENDOR = {
     "sqlite": {
         "this_week": "django_date_trunc('week', %s, u.time_zone, 'UTC')",
         "entries": "json_each(s.entries) AS e",
-        "hours": "json_extract(e.value, '$.hours')",
+        "hours": "COALESCE(json_extract(e.value, '$.estimate'), json_extract(e.value, '$.hours'))",
         "entry_item": "json_extract(e.value, '$.item')",
         "since": "NULL",
         "done_rows": """first_weeks f INNER JOIN {progress} d ON d.learner_id = f.learner_id
@@ -93,8 +96,9 @@ _VENDOR = {
 
 # "Behind", as `plan_statuses` words it: no snapshot is no plan; no past week's snapshot (before
 # the learner's current local week) is on track; otherwise behind when the past weeks' planned
-# hours, less entries of items since skipped, minus the estimated hours of items done since the
-# first past week began (local midnight) exceed the learner's weekly hours.
+# hours (in the estimates: a paced plan stores them as "estimate"), less entries of items since
+# skipped, minus the estimated hours of items done since the first past week began (local
+# midnight) exceed the learner's weekly hours.
 _PLAN_SQL = """
 members AS MATERIALIZED (
   SELECT m.id AS membership_id, m.learner_id, m.joined_at, m.share_notes, u.email,

@@ -135,6 +135,7 @@ def _membership_rows(cohort: Cohort, sections: list[SectionColumn], *, now: date
             "learner__weekly_hours",
             "learner__time_zone",
             "learner__target_date",
+            "learner__use_pace_factor",
         )
         .annotate(
             done=count(Q(learner__progress__status=Status.DONE)),
@@ -160,7 +161,7 @@ def learner_rows(
     """One row per member with their figures, plan status and at-risk reasons, all members at
     once. The reference that selectors/cohort_dashboard.py's SQL is tested against.
 
-    Queries: the membership aggregate (1), then `plan_statuses` (7).
+    Queries: the membership aggregate (1), then `plan_statuses` (8).
     """
     total = sum(s.item_count for s in sections)
     totals = [s.item_count for s in sections]

@@ -16,11 +16,12 @@ Where a learner stands (`where_am_i` -> `Position`; its states are `planning.Pla
 rule that applies: no plan, finished, no target, target unreachable, behind, on track) is
 worked out once, by `_position`, for one learner (`plan_view`) or many (`plan_statuses`).
 "Behind", precisely: with `planned` the hours of all past weeks' snapshots (weeks before the
-learner's current local week), minus entries for items since skipped, and `done` the estimated
-hours of the items completed since the first of those weeks began (work ahead of plan counts,
-including this week's), a learner is behind when `planned - done > weekly_hours`, i.e. more
-than one week's budget short (with no snapshot of a past week, nothing is short). It applies
-only with a target in reach.
+learner's current local week; in the roadmap's estimates when the plan was scaled to the
+learner's pace, see `_entries_json`), minus entries for items since skipped, and `done` the
+estimated hours of the items completed since the first of those weeks began (work ahead of
+plan counts, including this week's), a learner is behind when `planned - done > weekly_hours`,
+i.e. more than one week's budget short (with no snapshot of a past week, nothing is short). It
+applies only with a target in reach.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tracker import cohort_pace, planning
+from tracker import cohort_pace, pace, planning
 from tracker.ical import CalendarRow, CalendarWeek
 from tracker.models import (
     Item,
@@ -46,6 +47,7 @@ from tracker.models import (
     WeekPlan,
 )
 from tracker.planning import PlanState
+from tracker.selectors import pace as pace_reads
 from tracker.selectors.roadmaps import followed_roadmaps
 
 # ---- where am I -------------------------------------------------------------------------------
@@ -76,6 +78,18 @@ class Position:
     target_finish: date | None = None  # when the target's items finish (a cohort's: its own)
     # The cohorts' milestone items due by the end of this week and not finished, earliest first.
     milestones_due: tuple[cohort_pace.DueItem, ...] = ()
+    # The learner's measured pace (tracker/pace.py; None before pace.MIN_FINISHED items) and
+    # whether the plan's hours above are scaled by it.
+    pace_factor: float | None = None
+    pace_scaled: bool = False
+
+    @property
+    def pace_explanation(self) -> str:
+        return pace.describe(self.pace_factor, applied=self.pace_scaled)
+
+    @property
+    def pace_note(self) -> str:
+        return pace.short_note(self.pace_factor if self.pace_scaled else None)
 
     @property
     def behind_by(self) -> int:
@@ -126,7 +140,10 @@ def _behind_figures(
         return 0, 0, 0
     skipped = {row.item_id for row in finished if row.status == Status.SKIPPED}
     planned = sum(
-        entry["hours"] for _, entries in past for entry in entries if entry["item"] not in skipped
+        _estimated(entry)
+        for _, entries in past
+        for entry in entries
+        if entry["item"] not in skipped
     )
     since = planning.week_starts_at(past[0][0], learner.time_zone)
     done = sum(
@@ -135,6 +152,12 @@ def _behind_figures(
         if row.status == Status.DONE and row.completed_at and row.completed_at >= since
     )
     return planned, done, len(past)
+
+
+def _estimated(entry: dict) -> int:
+    """An entry's hours in the roadmap's estimates, which is how work done is counted: a plan
+    scaled to the learner's pace stores them beside its hours (SQL reads the same key)."""
+    return entry.get("estimate", entry["hours"])
 
 
 def _position(
@@ -152,7 +175,11 @@ def _position(
     upcoming = _upcoming(learner, inputs, current, now, start)
     items = plan_items(inputs, {})
     finished_ids = {i.id for i in items if i.status in planning.FINISHED}
-    this_week = current if current is not None else _entries_json(_week_of(upcoming, start))
+    this_week = (
+        current
+        if current is not None
+        else _entries_json(_week_of(upcoming, start), inputs.hours_factor)
+    )
     this_week_open = [e["item"] for e in current or () if not _is_finished(inputs, e["item"])]
     week_end = start + timedelta(days=6)
     finish = _finish(upcoming, week_end, bool(this_week_open), today)
@@ -175,14 +202,14 @@ def _position(
         shortfall=planned - done,
         weekly_hours=learner.weekly_hours,
     )
-    pace = planning.recent_pace(
+    recent_pace = planning.recent_pace(
         [(r.completed_at, r.hours) for r in finished if r.status == Status.DONE and r.completed_at],
         now=now,
     )
     position = Position(
         state=state,
         weekly_hours=learner.weekly_hours,
-        pace=pace,
+        pace=recent_pace,
         projected_finish=finish,
         target=target,
         target_passed=bool(deadline and deadline.day < today),
@@ -199,6 +226,8 @@ def _position(
         own_target=learner.target_date,
         target_finish=deadline_finish,
         milestones_due=tuple(due),
+        pace_factor=inputs.pace_factor,
+        pace_scaled=inputs.hours_factor is not None,
     )
     return position, upcoming
 
@@ -243,8 +272,8 @@ def plan_statuses(learners: Iterable[User], *, now: datetime | None = None) -> d
     """Each learner's Position by user id, for mentors' tables, in a fixed number of queries.
 
     Queries: `load_plan_inputs_for` (6), the learners' snapshots, their done and skipped
-    progress joined to item hours. The learners need `weekly_hours`, `time_zone` and
-    `target_date` loaded.
+    progress joined to item hours. The learners need `weekly_hours`, `time_zone`,
+    `target_date` and `use_pace_factor` loaded.
     """
     now = now or timezone.now()
     learners = list(learners)
@@ -380,14 +409,22 @@ class PlanInputs:
     prerequisites: dict[int, tuple[int, ...]]
     progress: dict[int, Progress]  # by item id, every row of the learner
     schedules: list[cohort_pace.Schedule] = field(default_factory=list)  # of their cohorts
+    # The learner's measured pace factor, and whether their plan is scaled by it.
+    pace_factor: float | None = None
+    use_pace_factor: bool = False
+
+    @property
+    def hours_factor(self) -> float | None:
+        """What the plan's item hours are multiplied by (None: the estimates as they are)."""
+        return self.pace_factor if self.use_pace_factor else None
 
 
 def load_plan_inputs(learner: User) -> PlanInputs:
-    """What a plan is made from: followed roadmaps' items in their order, and the schedules
-    of the learner's cohorts.
+    """What a plan is made from: followed roadmaps' items in their order, the schedules of the
+    learner's cohorts, and the learner's pace.
 
     Queries: follows, items, prerequisite links, the learner's progress, their cohorts'
-    schedules."""
+    schedules, their events."""
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
@@ -418,6 +455,8 @@ def load_plan_inputs(learner: User) -> PlanInputs:
         prerequisites={key: tuple(value) for key, value in links.items()},
         progress=progress,
         schedules=cohort_schedules_of([learner.pk])[learner.pk],
+        pace_factor=pace_reads.pace_factor(learner),
+        use_pace_factor=learner.use_pace_factor,
     )
 
 
@@ -426,7 +465,8 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
 
     Content is loaded once and shared by all; progress rows carry their status and item hours
     only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
-    prerequisite links, cohort schedules.
+    prerequisite links, cohort schedules, progress events (for the pace factors). The learners
+    need `weekly_hours` and `use_pace_factor` loaded.
     """
     ids = [learner.pk for learner in learners]
     active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}  # a small table
@@ -449,15 +489,18 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
         {pk for picked in chosen.values() for pk in picked}
     )
     schedules = cohort_schedules_of(ids)
+    factors = pace_reads.pace_factors(learners)
     return {
-        learner_id: PlanInputs(
-            roadmaps=[active[pk] for pk in chosen[learner_id]],
-            items=[item for pk in chosen[learner_id] for item in roadmap_items[pk]],
+        learner.pk: PlanInputs(
+            roadmaps=[active[pk] for pk in chosen[learner.pk]],
+            items=[item for pk in chosen[learner.pk] for item in roadmap_items[pk]],
             prerequisites=prerequisites,
-            progress=progress[learner_id],
-            schedules=schedules[learner_id],
+            progress=progress[learner.pk],
+            schedules=schedules[learner.pk],
+            pace_factor=factors[learner.pk],
+            use_pace_factor=learner.use_pace_factor,
         )
-        for learner_id in ids
+        for learner in learners
     }
 
 
@@ -525,12 +568,13 @@ def _active_items_of(roadmap_ids: set[int]) -> tuple[dict[int, list[Item]], dict
 
 def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[planning.PlanItem]:
     """The plan's items, a shared topic once (see `planning.one_per_topic`), the learner's
-    cohorts' milestone items first by due day (`cohort_pace.milestones_first`)."""
+    cohorts' milestone items first by due day (`cohort_pace.milestones_first`), each estimate
+    scaled by the learner's pace factor when their plan uses it."""
     items = [
         planning.PlanItem(
             id=item.pk,
             title=item.title,
-            hours=item.effort_hours,
+            hours=pace.scaled_hours(item.effort_hours, inputs.hours_factor),
             prerequisites=inputs.prerequisites.get(item.pk, ()),
             status=row.status if (row := inputs.progress.get(item.pk)) else Status.NOT_STARTED,
             already_planned=already_planned.get(item.pk, 0),
@@ -546,7 +590,9 @@ def plan_items(inputs: PlanInputs, already_planned: dict[int, int]) -> list[plan
     return planning.one_per_topic(items)
 
 
-def _entries_json(week: planning.Week | None) -> list[dict]:
+def _entries_json(week: planning.Week | None, factor: float | None = None) -> list[dict]:
+    """A week's entries as a snapshot stores them. Scaled by a pace `factor`, each entry also
+    keeps its hours in the roadmap's estimates, so "behind" compares like with like."""
     if week is None:
         return []
     return [
@@ -557,6 +603,7 @@ def _entries_json(week: planning.Week | None) -> list[dict]:
             "continues_from_previous": entry.continues_from_previous,
             "continues_next": entry.continues_next,
         }
+        | ({"estimate": round(entry.hours / factor)} if factor else {})
         for entry in week.entries
     ]
 
@@ -570,14 +617,15 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
         today=now,
     )
     current = planning.week_start(now, learner.time_zone)
-    return _entries_json(plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None)
+    week = plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None
+    return _entries_json(week, inputs.hours_factor)
 
 
 def more_work_entries(learner: User, inputs: PlanInputs, current: list[dict], now: datetime):
     """The entries "pull in more work" adds to this week: the plan's next week's worth."""
     start = planning.week_start(now, learner.time_zone)
     upcoming = _upcoming(learner, inputs, current, now, start)
-    return _entries_json(upcoming.weeks[0] if upcoming.weeks else None)
+    return _entries_json(upcoming.weeks[0] if upcoming.weeks else None, inputs.hours_factor)
 
 
 def is_worked_through(inputs: PlanInputs, entries: list[dict]) -> bool:
@@ -963,8 +1011,8 @@ def plan_view(
 
     Reads only: a current week without a snapshot is planned on the fly (GET /plan/ saves it
     first with `services.plans.ensure_week_snapshot`, which passes the learner's `snapshots`).
-    Queries: follows, items, prerequisite links, progress, cohort schedules, snapshots (unless
-    passed); +1 if a snapshot names an item no longer followed.
+    Queries: follows, items, prerequisite links, progress, cohort schedules, events (the pace
+    factor), snapshots (unless passed); +1 if a snapshot names an item no longer followed.
     """
     now = now or timezone.now()
     tz = learner.time_zone

@@ -258,7 +258,7 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
     learners = list(
         _due_learners(now, chunk.time_zones)
         .filter(pk__range=(chunk.first_id, chunk.last_id))
-        .only("pk", "time_zone", "weekly_hours", "digest_opt_in")
+        .only("pk", "time_zone", "weekly_hours", "digest_opt_in", "use_pace_factor")
         .order_by("pk")
         .select_for_update(skip_locked=True, of=("self",))
     )

@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker import at_risk, planning
+from tracker import at_risk, pace, planning
 from tracker.forms import (
     AddMentorForm,
     CohortForm,
@@ -497,6 +497,8 @@ def _cohort_plan(plan: PlanView, detail: cohort_reads.LearnerDetail, now: dateti
         "this_week": [row for row in plan.this_week if row.item_id in ours],
         "next_week_start": next_week.start if next_week else None,
         "next_week": [e for e in next_week.entries if e.item_id in ours] if next_week else [],
+        # The factor the plan's hours are scaled by, if any: the learner's own pages say so too.
+        "pace": pace.times(plan.position.pace_factor) if plan.position.pace_scaled else "",
     }
 
 

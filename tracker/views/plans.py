@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from tracker import ical
+from tracker.forms import PaceForm
 from tracker.models import User
 from tracker.selectors.plans import calendar_weeks, plan_view
 from tracker.selectors.roadmaps import roadmaps_for_list
@@ -42,6 +43,20 @@ def replan(request: HttpRequest) -> HttpResponse:
         return render(request, "tracker/plan.html#plan-body", context)
     messages.success(request, "This week is re-planned from your progress today.")
     return redirect("plan")
+
+
+@login_required
+@require_POST
+def set_pace(request: HttpRequest) -> HttpResponse:
+    # Only the signed-in learner's own setting; an unticked box posts nothing, which is "off".
+    form = PaceForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        if form.instance.use_pace_factor:
+            messages.success(request, "Your plan follows your pace once it is known.")
+        else:
+            messages.success(request, "Your plan uses the roadmap's estimates as they are.")
+    return redirect("/plan/#pace")
 
 
 @login_required
