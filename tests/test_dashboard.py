@@ -309,10 +309,10 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     # (set_status followed it already when there is history)
     RoadmapFollow.objects.get_or_create(learner=learner, roadmap=Roadmap.objects.get(slug="big"))
     # A cold cache: session (django_session), user; the plan (where_am_i): follows, items
-    # with roadmaps, prerequisite links, progress rows with item hours, week plan snapshots;
-    # the dashboard: items (with sections and roadmaps), the weeks with something done, the
-    # chart's events, the latest events with their items.
-    with django_assert_max_num_queries(11):
+    # with roadmaps, prerequisite links, progress rows with item hours, review cards, week
+    # plan snapshots; the dashboard: items (with sections and roadmaps), the weeks with
+    # something done, the chart's events, the latest events with their items.
+    with django_assert_max_num_queries(12):
         response = learner_client.get("/")
     assert response.status_code == 200
     assert ProgressEvent.objects.filter(learner=learner).count() == history

@@ -329,8 +329,9 @@ def test_a_chunk_runs_the_same_queries_for_5_or_50_learners(
     for learner in chunk:
         ProgressFactory(learner=learner, item=items[0], status=Status.DONE)
     # savepoint, learners due (locked), active roadmaps, follows, progress, items,
-    # prerequisite links, insert of the snapshots, snapshots whose digest is due, release
-    with django_assert_num_queries(10):
+    # prerequisite links, review cards, insert of the snapshots, snapshots whose digest is
+    # due, release
+    with django_assert_num_queries(11):
         result = plans.plan_chunk(chunk=chunk_of(chunk), now=MONDAY)
     assert result.snapshots_created == len(result.digest_snapshot_ids) == learners
 

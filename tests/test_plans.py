@@ -244,7 +244,7 @@ def test_skipping_a_planned_item_does_not_count_against_the_learner(following, i
     assert status.planned_hours == 0 and status.state == PlanState.ON_TRACK
 
 
-def test_plan_statuses_costs_seven_queries_for_five_or_fifty_learners(roadmap, items):
+def test_plan_statuses_costs_eight_queries_for_five_or_fifty_learners(roadmap, items):
     def make(count):
         people = UserFactory.create_batch(count, target_date=date(2026, 12, 31))
         for person in people:
@@ -257,8 +257,9 @@ def test_plan_statuses_costs_seven_queries_for_five_or_fifty_learners(roadmap, i
         with CaptureQueriesContext(connection) as queries:
             statuses = plan_reads.plan_statuses(people)
         # load_plan_inputs_for: active roadmaps, follows, progress, items, prerequisite
-        # links; then the learners' snapshots; their done/skipped progress with item hours.
-        assert len(queries) == 7
+        # links, review cards; then the learners' snapshots; their done/skipped progress with
+        # item hours.
+        assert len(queries) == 8
         assert {s.state for s in statuses.values()} == {PlanState.ON_TRACK}
         assert set(statuses) == {p.pk for p in people}
 
@@ -282,8 +283,9 @@ def test_the_plan_page_runs_the_same_queries_for_little_or_much_progress(
         done(following, item)
     large = count()
     assert small == large
-    # session, user, follows, items, prerequisite links, progress (with item hours), snapshots.
-    with django_assert_max_num_queries(7):
+    # session, user, follows, items, prerequisite links, progress (with item hours), review
+    # cards (the week's review time), snapshots.
+    with django_assert_max_num_queries(8):
         learner_client.get("/plan/")
 
 

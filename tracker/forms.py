@@ -103,12 +103,17 @@ class ProfileForm(forms.ModelForm):
             "weekly_hours",
             "target_date",
             "digest_opt_in",
+            "spaced_review",
             "theme",
         )
         labels = {"display_name": "Display name", "theme": "Colour theme"}
         help_texts = {
             "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}",
             "theme": "Light or dark pages, or the same as your device's setting.",
+            "spaced_review": (
+                "Concepts you finish come back for a short review at growing intervals, and "
+                "your plan keeps time for them. Off: nothing new is queued and no time is kept."
+            ),
         }
         error_messages = {
             "display_name": {"max_length": too_long_message("A name", DISPLAY_NAME_MAX)}

@@ -35,6 +35,7 @@ from tracker.models import (
     Progress,
     ProgressEvent,
     Resource,
+    ReviewCard,
     Roadmap,
     RoadmapFollow,
     Section,
@@ -158,7 +159,8 @@ def _bump_all(keys: list[str]) -> None:
 # shell alike) invalidate through the receivers below. QuerySet.update(), bulk_create() and
 # bulk_update() send no signals: their callers call `invalidate` themselves.
 CONTENT_MODELS = (Roadmap, Section, Item, Resource, Link)
-LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan)
+# Review cards: the dashboard's "due today" panel and the plan's reviews line count them.
+LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, ReviewCard)
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -271,6 +273,7 @@ def _profile(user: User) -> tuple:
         "target_date",
         "is_staff",
         "theme",
+        "spaced_review",
     )
     return tuple(getattr(user, name) for name in fields)
 

@@ -6,6 +6,7 @@ from .links import HostRule, Link, LinkAlertRecipient, LinkCheck, LinkState
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 from .project_reviews import Decision, ProjectReview, ProjectSubmission, SubmissionState
+from .review_cards import Rating, ReviewCard, ReviewLog
 
 __all__ = [
     "AuthAttempt",
@@ -25,7 +26,10 @@ __all__ = [
     "ProgressEvent",
     "ProjectReview",
     "ProjectSubmission",
+    "Rating",
     "Resource",
+    "ReviewCard",
+    "ReviewLog",
     "Roadmap",
     "RoadmapFollow",
     "Section",

@@ -69,6 +69,8 @@ class User(AbstractUser):
     )
     target_date = models.DateField(null=True, blank=True)
     digest_opt_in = models.BooleanField("email me a weekly digest", default=False)
+    # Off: finished concepts make no review cards, and the plan reserves no review time.
+    spaced_review = models.BooleanField("spaced review of finished concepts", default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
     theme = models.CharField(max_length=6, choices=ColourTheme.choices, default=ColourTheme.SYSTEM)

@@ -33,9 +33,18 @@ from datetime import date, datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import planning
+from tracker import planning, reviews
 from tracker.ical import CalendarRow, CalendarWeek
-from tracker.models import Item, Progress, Roadmap, RoadmapFollow, Status, User, WeekPlan
+from tracker.models import (
+    Item,
+    Progress,
+    ReviewCard,
+    Roadmap,
+    RoadmapFollow,
+    Status,
+    User,
+    WeekPlan,
+)
 from tracker.planning import PlanState
 from tracker.selectors.roadmaps import followed_roadmaps
 
@@ -61,6 +70,10 @@ class Position:
     planned_hours: int = 0
     done_hours: int = 0
     past_weeks: int = 0
+    # Spaced review: this week's budget (cards due by Sunday, overdue ones included) and the
+    # cards due by the end of today. No cards with spaced review off.
+    reviews_this_week: reviews.ReviewBudget | None = None
+    reviews_due_today: int = 0
 
     @property
     def behind_by(self) -> int:
@@ -134,6 +147,7 @@ def _position(
     today = planning.local_date(now, tz)
     start = planning.week_start(now, tz)
     current = next((entries for monday, entries in snapshots if monday == start), None)
+    review_weeks = _review_weeks(learner, inputs, now)
     upcoming = _upcoming(learner, inputs, current, now, start)
     items = plan_items(inputs, {})
     finished_ids = {i.id for i in items if i.status in planning.FINISHED}
@@ -168,8 +182,32 @@ def _position(
         planned_hours=planned,
         done_hours=done,
         past_weeks=past_weeks,
+        reviews_this_week=review_weeks.get(start)
+        or reviews.weekly_review_budget(learner.weekly_hours, []),
+        reviews_due_today=_due_today(learner, inputs, now),
     )
     return position, upcoming
+
+
+def _review_weeks(learner: User, inputs: PlanInputs, now: datetime) -> dict:
+    """Each week's spaced-review budget by Monday (`reviews.review_weeks`)."""
+    return reviews.review_weeks(
+        inputs.review_due,
+        weekly_hours=learner.weekly_hours,
+        time_zone=learner.time_zone,
+        now=now,
+    )
+
+
+def _review_hours(learner: User, inputs: PlanInputs, now: datetime) -> dict[date, int]:
+    """The hours each week reserves for spaced review, for `planning.make_plan`."""
+    weeks = _review_weeks(learner, inputs, now)
+    return {monday: budget.reserved_hours for monday, budget in weeks.items()}
+
+
+def _due_today(learner: User, inputs: PlanInputs, now: datetime) -> int:
+    end = reviews.end_of_today(now, learner.time_zone)
+    return sum(1 for due, _hours in inputs.review_due if due <= end)
 
 
 def _is_finished(inputs: PlanInputs, item_id: int) -> bool:
@@ -253,12 +291,16 @@ class PlanInputs:
     items: list[Item]  # active items of followed roadmaps, in study-list order
     prerequisites: dict[int, tuple[int, ...]]
     progress: dict[int, Progress]  # by item id, every row of the learner
+    # Spaced review cards' next due times and their items' estimated hours (none when the
+    # learner turned spaced review off): the plan reserves review time from them.
+    review_due: list[tuple[datetime, int]] = field(default_factory=list)
 
 
 def load_plan_inputs(learner: User) -> PlanInputs:
     """What a plan is made from: followed roadmaps' items in their order.
 
-    Queries: follows, items, prerequisite links, the learner's progress."""
+    Queries: follows, items, prerequisite links, the learner's progress, their review cards
+    (with spaced review on)."""
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
@@ -283,11 +325,19 @@ def load_plan_inputs(learner: User) -> PlanInputs:
             item_hours=F("item__effort_hours"), item_topic=F("item__topic")
         )
     }
+    review_due = []
+    if learner.spaced_review:
+        review_due = list(
+            ReviewCard.objects.for_learner(learner)
+            .active()
+            .values_list("due", "item__effort_hours")
+        )
     return PlanInputs(
         roadmaps=roadmaps,
         items=items,
         prerequisites={key: tuple(value) for key, value in links.items()},
         progress=progress,
+        review_due=review_due,
     )
 
 
@@ -296,7 +346,7 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
 
     Content is loaded once and shared by all; progress rows carry their status and item hours
     only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
-    prerequisite links.
+    prerequisite links, review cards (of learners with spaced review on).
     """
     ids = [learner.pk for learner in learners]
     active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}  # a small table
@@ -318,12 +368,24 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     roadmap_items, prerequisites = _active_items_of(
         {pk for picked in chosen.values() for pk in picked}
     )
+    review_due = defaultdict(list)
+    for learner_id, due, hours in (
+        ReviewCard.objects.active()
+        .filter(
+            # The join reads the switch, whatever fields the callers' learners were loaded with.
+            learner_id__in=ids,
+            learner__spaced_review=True,
+        )
+        .values_list("learner_id", "due", "item__effort_hours")
+    ):
+        review_due[learner_id].append((due, hours))
     return {
         learner_id: PlanInputs(
             roadmaps=[active[pk] for pk in chosen[learner_id]],
             items=[item for pk in chosen[learner_id] for item in roadmap_items[pk]],
             prerequisites=prerequisites,
             progress=progress[learner_id],
+            review_due=review_due[learner_id],
         )
         for learner_id in ids
     }
@@ -389,6 +451,7 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
         today=now,
+        review_hours=_review_hours(learner, inputs, now),
     )
     current = planning.week_start(now, learner.time_zone)
     return _entries_json(plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None)
@@ -612,6 +675,7 @@ def _target(
         time_zone=learner.time_zone,
         today=now,
         target_date=target,
+        review_hours=_review_hours(learner, inputs, now),
     ).target
     needed = learner.weekly_hours if fresh.met else fresh.hours_needed
     return planning.TargetStatus(target_date=target, met=False, hours_needed=needed)
@@ -647,6 +711,7 @@ def _upcoming(
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
         today=start + timedelta(days=7) if current is not None else now,
+        review_hours=_review_hours(learner, inputs, now),
     )
 
 
