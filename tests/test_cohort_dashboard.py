@@ -487,11 +487,11 @@ def test_dashboard_query_count_is_the_same_at_any_size(
     # with their sections, (on PostgreSQL: SET LOCAL jit = off), 5 one statement: the counts
     # of every filter over the whole cohort and this page of members, filtered and sorted,
     # with every figure; then the page's plan statuses (where_am_i): 6 the page's users,
-    # 7-11 their plan inputs (active roadmaps, follows, progress, items, prerequisite links),
-    # 12 snapshots, 13 finished progress, 14 the menu's "Reviews (n)" count (mentors only).
-    # (A page number past the last page costs one more.) Numbered without the PostgreSQL-only
-    # SET.
-    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 14):
+    # 7-12 their plan inputs (active roadmaps, follows, progress, items, prerequisite links,
+    # spaced-review cards), 13 snapshots, 14 finished progress, 15 the menu's "Reviews (n)"
+    # count (mentors only). (A page number past the last page costs one more.) Numbered
+    # without the PostgreSQL-only SET.
+    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 15):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/{query}")
     assert response.status_code == 200
     assert 0 < len(response.context["rows"]) <= 50
@@ -504,8 +504,8 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     cohort = _big_cohort(mentor, learners)
     # Export: session, user, cohort, items with sections, (SET LOCAL jit = off), the members
     # read by a cursor, then per 1,000 learners their item statuses and their plan statuses
-    # (users, five plan inputs, snapshots, finished progress).
-    with django_assert_max_num_queries(15):
+    # (users, six plan inputs, snapshots, finished progress).
+    with django_assert_max_num_queries(16):
         b"".join(mentor_client.get(f"/cohorts/{cohort.pk}/export.csv").streaming_content)
     # Heatmap: session, user, cohort, items, member count, a page of members with their
     # accounts, that page's statuses, the menu's "Reviews (n)" count (mentors only).
