@@ -487,12 +487,12 @@ def test_dashboard_query_count_is_the_same_at_any_size(
     # with their sections, (on PostgreSQL: SET LOCAL jit = off), 5 one statement: the counts
     # of every filter over the whole cohort and this page of members, filtered and sorted,
     # with every figure; 6 the cohort's milestones (its pace); then the page's plan statuses
-    # (where_am_i): 7 the page's users, 8-14 their plan inputs (active roadmaps, follows,
+    # (where_am_i): 7 the page's users, 8-15 their plan inputs (active roadmaps, follows,
     # progress, items, prerequisite links, cohort schedules, progress events for the pace
-    # factors), 15 snapshots, 16 finished progress (both of the learners with a deadline); 17
-    # the menu's "Reviews (n)" count (mentors only). (A page number past the last page costs
-    # one more.) Numbered without the PostgreSQL-only SET.
-    with django_assert_num_queries(18 if connection.vendor == "postgresql" else 17):
+    # factors, review cards), 16 snapshots, 17 finished progress (both of the learners with a
+    # deadline); 18 the menu's "Reviews (n)" count (mentors only). (A page number past the
+    # last page costs one more.) Numbered without the PostgreSQL-only SET.
+    with django_assert_num_queries(19 if connection.vendor == "postgresql" else 18):
         response = mentor_client.get(f"/cohorts/{cohort.pk}/{query}")
     assert response.status_code == 200
     assert 0 < len(response.context["rows"]) <= 50
@@ -505,8 +505,8 @@ def test_export_and_heatmap_query_counts_do_not_grow_with_learners(
     cohort = _big_cohort(mentor, learners)
     # Export: session, user, cohort, items with sections, the cohort's milestones, (SET LOCAL
     # jit = off), the members read by a cursor, then per 1,000 learners their item statuses
-    # and their plan statuses (users, seven plan inputs, snapshots, finished progress).
-    with django_assert_max_num_queries(18):
+    # and their plan statuses (users, eight plan inputs, snapshots, finished progress).
+    with django_assert_max_num_queries(19):
         b"".join(mentor_client.get(f"/cohorts/{cohort.pk}/export.csv").streaming_content)
     # Heatmap: session, user, cohort, items, member count, a page of members with their
     # accounts, that page's statuses, the menu's "Reviews (n)" count (mentors only).

@@ -72,9 +72,9 @@ def test_seeded_dashboard_renders_within_the_query_budget(
     cohort = Cohort.objects.get()
     # session, user, cohort, items, (PostgreSQL: SET LOCAL jit = off), the one statement,
     # the cohort's milestones; the page's plan statuses: users, active roadmaps, follows,
-    # progress, items, prerequisite links, cohort schedules, progress events, snapshots,
-    # finished progress; the menu's "Reviews (n)" count
-    with django_assert_max_num_queries(18):
+    # progress, items, prerequisite links, cohort schedules, progress events, review cards,
+    # snapshots, finished progress; the menu's "Reviews (n)" count
+    with django_assert_max_num_queries(19):
         response = client.get(f"/cohorts/{cohort.pk}/")
     assert response.status_code == 200
     assert len(response.context["rows"]) == 31  # and the demo learner

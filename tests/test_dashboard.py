@@ -310,10 +310,10 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     RoadmapFollow.objects.get_or_create(learner=learner, roadmap=Roadmap.objects.get(slug="big"))
     # A cold cache: session (django_session), user; the plan (where_am_i): follows, items
     # with roadmaps, prerequisite links, progress rows with item hours, cohort schedules,
-    # progress events (the pace factor), week plan snapshots; the dashboard: items (with
-    # sections and roadmaps), the weeks with something done, the chart's events, the latest
-    # events with their items; the nudges not dismissed.
-    with django_assert_max_num_queries(14):
+    # progress events (the pace factor), review cards, week plan snapshots; the dashboard:
+    # items (with sections and roadmaps), the weeks with something done, the chart's events,
+    # the latest events with their items; the nudges not dismissed.
+    with django_assert_max_num_queries(15):
         response = learner_client.get("/")
     assert response.status_code == 200
     assert ProgressEvent.objects.filter(learner=learner).count() == history

@@ -330,9 +330,9 @@ def test_a_chunk_runs_the_same_queries_for_5_or_50_learners(
         ProgressFactory(learner=learner, item=items[0], status=Status.DONE)
     # savepoint, learners due (locked), active roadmaps, follows, progress, items,
     # prerequisite links, cohort schedules, progress events (pace
-    # factors), insert of the snapshots, snapshots whose digest
+    # factors), review cards, insert of the snapshots, snapshots whose digest
     # is due, release
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         result = plans.plan_chunk(chunk=chunk_of(chunk), now=MONDAY)
     assert result.snapshots_created == len(result.digest_snapshot_ids) == learners
 

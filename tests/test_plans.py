@@ -257,9 +257,9 @@ def test_plan_statuses_costs_eight_queries_for_five_or_fifty_learners(roadmap, i
         with CaptureQueriesContext(connection) as queries:
             statuses = plan_reads.plan_statuses(people)
         # load_plan_inputs_for: active roadmaps, follows, progress, items, prerequisite
-        # links, cohort schedules, progress events (pace factors); then the learners'
+        # links, cohort schedules, progress events (pace factors), review cards; then the learners'
         # snapshots; their done/skipped progress with item hours.
-        assert len(queries) == 9
+        assert len(queries) == 10
         assert {s.state for s in statuses.values()} == {PlanState.ON_TRACK}
         assert set(statuses) == {p.pk for p in people}
 
@@ -284,8 +284,8 @@ def test_the_plan_page_runs_the_same_queries_for_little_or_much_progress(
     large = count()
     assert small == large
     # session, user, follows, items, prerequisite links, progress (with item hours), cohort
-    # schedules, progress events (the pace factor), snapshots.
-    with django_assert_max_num_queries(9):
+    # schedules, progress events (the pace factor), review cards, snapshots.
+    with django_assert_max_num_queries(10):
         learner_client.get("/plan/")
 
 

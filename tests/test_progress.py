@@ -105,17 +105,20 @@ def test_an_unknown_status_is_refused_and_nothing_is_written(learner, item):
     assert not Progress.objects.exists()
 
 
-def test_a_status_change_costs_five_queries_and_the_first_click_seven(
+def test_a_status_change_costs_five_queries_done_six_and_the_first_click_eight(
     learner, item, django_assert_num_queries
 ):
     set_status(learner=learner, item=item, status=Status.IN_PROGRESS)  # follows its roadmap
     # savepoint, select for update (which reads whether the roadmap is followed), update,
     # insert event, release
     with django_assert_num_queries(5):
+        set_status(learner=learner, item=item, status=Status.SKIPPED)
+    # done: the same, and the concept's review card
+    with django_assert_num_queries(6):
         set_status(learner=learner, item=item, status=Status.DONE)
     other = ItemFactory(section=item.section)
     # no row yet: the lock finds nothing, so insert-if-missing and lock again
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         set_status(learner=learner, item=other, status=Status.DONE)
 
 
@@ -484,11 +487,17 @@ def test_htmx_status_change_request_has_a_small_fixed_cost(
     # link notes); set_status (8 with its savepoints and the follow check on a first click);
     # the sections' layout; the statuses.
     with django_assert_max_num_queries(15):
-        learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+        learner_client.post(status_url(item), {"status": "in_progress"}, HTTP_HX_REQUEST="true")
     # Then the row and the layout come from the cache: session (django_session), user,
     # set_status (5 on an existing row), the learner's statuses for the bars.
     with django_assert_max_num_queries(8):
         learner_client.post(status_url(item), {"status": "skipped"}, HTTP_HX_REQUEST="true")
+    # Done queues the concept's review card: one insert more.
+    with django_assert_max_num_queries(9):
+        learner_client.post(status_url(item), {"status": "done"}, HTTP_HX_REQUEST="true")
+    # Done no longer: the card goes with its ratings (find it, delete its ratings, delete it).
+    with django_assert_max_num_queries(11):
+        learner_client.post(status_url(item), {"status": "in_progress"}, HTTP_HX_REQUEST="true")
 
 
 def test_progress_summary_counts_done_and_skipped_apart(learner_client, learner, section):

@@ -488,8 +488,8 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     follow_roadmap(learner=learner, roadmap=section.roadmap)
 
     # savepoint, lock (no row yet; it also reads whether the roadmap is followed), insert,
-    # lock again, update, event, release: no query for twins
-    with django_assert_num_queries(7):
+    # lock again, update, event, the concept's review card, release: no query for twins
+    with django_assert_num_queries(8):
         set_status(learner=learner, item=lonely, status=Status.DONE)
 
 

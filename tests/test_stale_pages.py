@@ -143,8 +143,11 @@ def test_without_redis_every_worker_process_sees_the_same_cache(tmp_path):
 # Project reviews show on item pages and the review queue, rendered afresh; the one cached
 # trace, a mentor's "Reviews (n)" in the menu, is in their pages' stamp (page_cache).
 # The mentor digest's record only feeds the next week's email.
+# Spaced review's ratings are history that only /review/ (never cached) reads; each rating
+# saves its card too, which is watched.
 NOT_ON_CACHED_PAGES = {
     "MentorDigest",
+    "ReviewLog",
     "ProjectSubmission",
     "ProjectReview",
     "LinkCheck",

@@ -113,6 +113,7 @@ class ProfileForm(forms.ModelForm):
             "nudge_emails",
             "mentor_digest",
             "use_pace_factor",
+            "spaced_review",
             "theme",
         )
         labels = {"display_name": "Display name", "theme": "Colour theme"}
@@ -120,6 +121,10 @@ class ProfileForm(forms.ModelForm):
             "display_name": f"Shown in the menu and to your mentors. {up_to(DISPLAY_NAME_MAX)}",
             "use_pace_factor": PACE_HELP,
             "theme": "Light or dark pages, or the same as your device's setting.",
+            "spaced_review": (
+                "Concepts you finish come back for a short review at growing intervals, and "
+                "your plan keeps time for them. Off: nothing new is queued and no time is kept."
+            ),
         }
         error_messages = {
             "display_name": {"max_length": too_long_message("A name", DISPLAY_NAME_MAX)}

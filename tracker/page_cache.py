@@ -38,6 +38,7 @@ from tracker.models import (
     Progress,
     ProgressEvent,
     Resource,
+    ReviewCard,
     Roadmap,
     RoadmapFollow,
     Section,
@@ -161,8 +162,9 @@ def _bump_all(keys: list[str]) -> None:
 # shell alike) invalidate through the receivers below. QuerySet.update(), bulk_create() and
 # bulk_update() send no signals: their callers call `invalidate` themselves.
 CONTENT_MODELS = (Roadmap, Section, Item, Resource, Link)
-# A membership brings the cohort's dates into the learner's plan (cohort_pace).
-LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, Nudge, Membership)
+# A membership brings the cohort's dates into the learner's plan (cohort_pace). Review cards:
+# the dashboard's "due today" panel and the plan's reviews line count them.
+LEARNER_MODELS = (Progress, ProgressEvent, RoadmapFollow, WeekPlan, Nudge, Membership, ReviewCard)
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -283,6 +285,7 @@ def _profile(user: User) -> tuple:
         "use_pace_factor",
         "is_staff",
         "theme",
+        "spaced_review",
     )
     return tuple(getattr(user, name) for name in fields)
 

@@ -28,6 +28,10 @@ Rules (the contract the plan page, the digest and the calendar feed rely on):
   for the prerequisites of all of them. Its other items are left out of the plan.
 - The projected finish is the day the last hour falls on, assuming a week's hours are spread
   evenly over its seven days, and never before today.
+- Review time (`review_hours`, by Monday: spaced review of finished concepts, worked out in
+  tracker/reviews.py) comes out of a week's budget before new work is laid out, always leaving
+  at least one hour for new work, so a week's new work plus its reviews never exceeds
+  `weekly_hours`. The projected finish and the hours a target needs count those weeks short.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from __future__ import annotations
 import heapq
 import math
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -110,6 +114,7 @@ class Week:
     start: date  # a Monday, in the learner's time zone
     entries: tuple[PlanEntry, ...]
     time_zone: str = "UTC"
+    review_hours: int = 0  # reserved for spaced review, out of the weekly hours
 
     @property
     def end(self) -> date:
@@ -233,9 +238,29 @@ def study_order(items: list[PlanItem]) -> list[PlanItem]:
     return ordered
 
 
-def _finish_date(first_monday: date, total: int, weekly_hours: int, today: date) -> date | None:
+def _reserved(weekly_hours: int, review_hours: Mapping[date, int] | None, monday: date) -> int:
+    """The week's review hours, leaving at least one hour of the week for new work."""
+    if not review_hours:
+        return 0
+    return max(0, min(review_hours.get(monday, 0), weekly_hours - 1))
+
+
+def _finish_date(
+    first_monday: date,
+    total: int,
+    weekly_hours: int,
+    today: date,
+    review_hours: Mapping[date, int] | None = None,
+) -> date | None:
     if total <= 0:
         return None
+    if review_hours:
+        # Weeks of different lengths: walk them (as many steps as weeks, at most `total`).
+        monday, left = first_monday, total
+        while left > (room := weekly_hours - _reserved(weekly_hours, review_hours, monday)):
+            left -= room
+            monday += timedelta(days=7)
+        return max(monday + timedelta(days=math.ceil(7 * left / room) - 1), today)
     weeks = math.ceil(total / weekly_hours)
     last_week_hours = total - (weeks - 1) * weekly_hours
     day_in_week = math.ceil(7 * last_week_hours / weekly_hours) - 1
@@ -255,30 +280,44 @@ def finish_of(plan: Plan, item_ids: Collection[int], *, today: date) -> date | N
         for entry in week.entries:
             used += entry.hours
             if entry.item_id in item_ids and not entry.continues_next:
-                day_in_week = math.ceil(7 * used / plan.weekly_hours) - 1
+                room = plan.weekly_hours - week.review_hours
+                day_in_week = math.ceil(7 * used / room) - 1
                 finish = week.start + timedelta(days=day_in_week)
     return max(finish, today) if finish else None
 
 
 def _target_status(
-    target: date, first_monday: date, total: int, weekly_hours: int, today: date
+    target: date,
+    first_monday: date,
+    total: int,
+    weekly_hours: int,
+    today: date,
+    review_hours: Mapping[date, int] | None = None,
 ) -> TargetStatus:
-    finish = _finish_date(first_monday, total, weekly_hours, today)
+    # Review time stays what it is at any budget tried (more hours never finish later).
+    reviews = review_hours or {}
+
+    def finish_at(budget: int) -> date | None:
+        return _finish_date(first_monday, total, budget, today, reviews)
+
+    finish = finish_at(weekly_hours)
     if finish is None or finish <= target:
         spare = (target - finish).days if finish else (target - today).days
         return TargetStatus(target_date=target, met=True, spare_days=max(0, spare))
     if target < today:
         return TargetStatus(target_date=target, met=False, hours_needed=None)
     # More hours never finish later, so the smallest sufficient budget is a binary search;
-    # 7 * total hours a week finish on this week's Monday, i.e. today at the latest.
-    low, high = weekly_hours + 1, max(7 * total, weekly_hours + 1)
+    # 7 * total hours a week (beyond any review time) finish on this week's Monday, i.e.
+    # today at the latest.
+    most_reserved = max(reviews.values(), default=0)
+    low, high = weekly_hours + 1, max(7 * total + most_reserved, weekly_hours + 1)
     while low < high:
         middle = (low + high) // 2
-        if _finish_date(first_monday, total, middle, today) <= target:
+        if finish_at(middle) <= target:
             high = middle
         else:
             low = middle + 1
-    needed = low if _finish_date(first_monday, total, low, today) <= target else None
+    needed = low if finish_at(low) <= target else None
     return TargetStatus(target_date=target, met=False, hours_needed=needed)
 
 
@@ -299,8 +338,10 @@ def make_plan(
     time_zone: str = "UTC",
     today: date | datetime,
     target_date: date | None = None,
+    review_hours: Mapping[date, int] | None = None,
 ) -> Plan:
-    """Lay the remaining `items` (given in roadmap order) out over weeks of `weekly_hours`."""
+    """Lay the remaining `items` (given in roadmap order) out over weeks of `weekly_hours`,
+    less each week's `review_hours` (by Monday)."""
     if weekly_hours < 1:
         raise ValueError("weekly_hours must be at least 1")
     ids = [item.id for item in items]
@@ -315,15 +356,19 @@ def make_plan(
     entries: list[PlanEntry] = []
     used = 0
     monday = first_monday
+    reserved = _reserved(weekly_hours, review_hours, monday)
     for item in ordered:
         left = item.remaining_hours
         # Hours planned in an earlier fixed week mean this item carries on from there.
         started = item.already_planned > 0
         while left > 0:
-            if used == weekly_hours:
-                weeks.append(Week(start=monday, entries=tuple(entries), time_zone=time_zone))
+            if used == weekly_hours - reserved:
+                weeks.append(
+                    Week(monday, tuple(entries), time_zone=time_zone, review_hours=reserved)
+                )
                 entries, used, monday = [], 0, monday + timedelta(days=7)
-            take = min(left, weekly_hours - used)
+                reserved = _reserved(weekly_hours, review_hours, monday)
+            take = min(left, weekly_hours - reserved - used)
             left -= take
             used += take
             entries.append(
@@ -337,11 +382,11 @@ def make_plan(
             )
             started = True
     if entries:
-        weeks.append(Week(start=monday, entries=tuple(entries), time_zone=time_zone))
+        weeks.append(Week(monday, tuple(entries), time_zone=time_zone, review_hours=reserved))
 
     total = sum(item.remaining_hours for item in ordered)
     target = (
-        _target_status(target_date, first_monday, total, weekly_hours, local_today)
+        _target_status(target_date, first_monday, total, weekly_hours, local_today, review_hours)
         if target_date
         else None
     )
@@ -349,7 +394,7 @@ def make_plan(
         weeks=tuple(weeks),
         weekly_hours=weekly_hours,
         total_hours=total,
-        projected_finish=_finish_date(first_monday, total, weekly_hours, local_today),
+        projected_finish=_finish_date(first_monday, total, weekly_hours, local_today, review_hours),
         target=target,
         order=tuple(item.id for item in ordered),
     )

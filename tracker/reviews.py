@@ -8,10 +8,15 @@ due, how long a review takes, and how much of a week's hours the reviews may cla
 from __future__ import annotations
 
 import math
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
+
+from tracker import planning
 
 RATINGS: dict[str, Rating] = {
     "again": Rating.Again,
@@ -126,3 +131,34 @@ def weekly_review_budget(weekly_hours: int, due_estimates: list[int]) -> ReviewB
         reserved_hours=reserved,
         hours_for_new_work=weekly_hours - reserved,
     )
+
+
+def end_of_today(now: datetime, time_zone: str) -> datetime:
+    """The last moment of the learner's local today: a card due by then is due today."""
+    today = planning.local_date(now, time_zone)
+    midnight = datetime.combine(
+        today + timedelta(days=1), time.min, tzinfo=zoneinfo.ZoneInfo(time_zone)
+    )
+    return midnight - timedelta(microseconds=1)
+
+
+def days_until(due: datetime, *, now: datetime, time_zone: str) -> int:
+    """Calendar days from the learner's today to the day `due` falls on, in their zone."""
+    return (planning.local_date(due, time_zone) - planning.local_date(now, time_zone)).days
+
+
+def review_weeks(
+    due: Iterable[tuple[datetime, int]], *, weekly_hours: int, time_zone: str, now: datetime
+) -> dict[date, ReviewBudget]:
+    """Each week's review budget by its Monday, from the cards' next due times and their items'
+    estimated hours. Overdue cards count in the current week. Only a card's next review is
+    known, so later weeks reserve for the cards due in them, not for reviews yet to be rated.
+    """
+    this_monday = planning.week_start(now, time_zone)
+    estimates: dict[date, list[int]] = defaultdict(list)
+    for due_at, hours in due:
+        monday = max(planning.week_start(due_at, time_zone), this_monday)
+        estimates[monday].append(hours)
+    return {
+        monday: weekly_review_budget(weekly_hours, hours) for monday, hours in estimates.items()
+    }

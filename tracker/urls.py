@@ -12,6 +12,7 @@ from tracker.views import (
     project_reviews,
     roadmaps,
     search,
+    spaced_review,
 )
 
 # One block per area; each area's views live in tracker/views/<area>.py.
@@ -65,6 +66,9 @@ urlpatterns = [
     path("plan/pace/", plans.set_pace, name="plan_pace"),
     path("plan/calendar/<slug:token>.ics", plans.calendar_feed, name="plan_calendar"),
     path("me/calendar-token/", plans.regenerate_calendar_token, name="calendar_token"),
+    # spaced review of finished concepts (not the mentors' project reviews)
+    path("review/", spaced_review.review, name="spaced_review"),
+    path("review/<int:card_id>/rate/", spaced_review.rate, name="spaced_review_rate"),
     # cohorts
     path("cohorts/", cohorts.cohort_list, name="cohort_list"),
     path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),

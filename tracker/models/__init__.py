@@ -7,6 +7,7 @@ from .nudges import MentorDigest, Nudge
 from .plans import WeekPlan
 from .progress import Progress, ProgressEvent, Status
 from .project_reviews import Decision, ProjectReview, ProjectSubmission, SubmissionState
+from .review_cards import Rating, ReviewCard, ReviewLog
 
 __all__ = [
     "AuthAttempt",
@@ -29,7 +30,10 @@ __all__ = [
     "ProgressEvent",
     "ProjectReview",
     "ProjectSubmission",
+    "Rating",
     "Resource",
+    "ReviewCard",
+    "ReviewLog",
     "Roadmap",
     "RoadmapFollow",
     "Section",

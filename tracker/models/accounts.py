@@ -81,6 +81,8 @@ class User(AbstractUser):
         default=True,
         help_text="Monday mornings: who is newly at risk, who finished, what awaits review.",
     )
+    # Off: finished concepts make no review cards, and the plan reserves no review time.
+    spaced_review = models.BooleanField("spaced review of finished concepts", default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     # "system" follows the browser's prefers-color-scheme; the others pin the page's colours.
     theme = models.CharField(max_length=6, choices=ColourTheme.choices, default=ColourTheme.SYSTEM)

@@ -34,12 +34,13 @@ from datetime import date, datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tracker import cohort_pace, pace, planning
+from tracker import cohort_pace, pace, planning, reviews
 from tracker.ical import CalendarRow, CalendarWeek
 from tracker.models import (
     Item,
     Membership,
     Progress,
+    ReviewCard,
     Roadmap,
     RoadmapFollow,
     Status,
@@ -90,6 +91,11 @@ class Position:
     @property
     def pace_note(self) -> str:
         return pace.short_note(self.pace_factor if self.pace_scaled else None)
+
+    # Spaced review: this week's budget (cards due by Sunday, overdue ones included) and the
+    # cards due by the end of today. No cards with spaced review off.
+    reviews_this_week: reviews.ReviewBudget | None = None
+    reviews_due_today: int = 0
 
     @property
     def behind_by(self) -> int:
@@ -172,6 +178,7 @@ def _position(
     today = planning.local_date(now, tz)
     start = planning.week_start(now, tz)
     current = next((entries for monday, entries in snapshots if monday == start), None)
+    review_weeks = _review_weeks(learner, inputs, now)
     upcoming = _upcoming(learner, inputs, current, now, start)
     items = plan_items(inputs, {})
     finished_ids = {i.id for i in items if i.status in planning.FINISHED}
@@ -228,8 +235,32 @@ def _position(
         milestones_due=tuple(due),
         pace_factor=inputs.pace_factor,
         pace_scaled=inputs.hours_factor is not None,
+        reviews_this_week=review_weeks.get(start)
+        or reviews.weekly_review_budget(learner.weekly_hours, []),
+        reviews_due_today=_due_today(learner, inputs, now),
     )
     return position, upcoming
+
+
+def _review_weeks(learner: User, inputs: PlanInputs, now: datetime) -> dict:
+    """Each week's spaced-review budget by Monday (`reviews.review_weeks`)."""
+    return reviews.review_weeks(
+        inputs.review_due,
+        weekly_hours=learner.weekly_hours,
+        time_zone=learner.time_zone,
+        now=now,
+    )
+
+
+def _review_hours(learner: User, inputs: PlanInputs, now: datetime) -> dict[date, int]:
+    """The hours each week reserves for spaced review, for `planning.make_plan`."""
+    weeks = _review_weeks(learner, inputs, now)
+    return {monday: budget.reserved_hours for monday, budget in weeks.items()}
+
+
+def _due_today(learner: User, inputs: PlanInputs, now: datetime) -> int:
+    end = reviews.end_of_today(now, learner.time_zone)
+    return sum(1 for due, _hours in inputs.review_due if due <= end)
 
 
 def _is_finished(inputs: PlanInputs, item_id: int) -> bool:
@@ -301,13 +332,14 @@ def plan_states(learners: Iterable[User], *, now: datetime) -> dict[int, PlanSta
     learner with a deadline needs the planner and snapshots (for "behind"): without one the
     state follows from their progress alone. A learner measured against only their own target
     needs just the projected finish (`_state_with_target`); one whose cohort sets a finish for
-    some of their items (cohort_pace) needs the weeks laid out, as `_position` does.
+    some of their items (cohort_pace), or whose weeks reserve review time (spaced review),
+    needs the weeks laid out, as `_position` does.
     """
     learners = list(learners)
     if not learners:
         return {}
     inputs = load_plan_inputs_for(learners)
-    states, cohort_deadlines = {}, set()
+    states, needs_weeks = {}, set()
     for learner in learners:
         learner_inputs = inputs[learner.pk]
         if not learner_inputs.items:
@@ -322,8 +354,9 @@ def plan_states(learners: Iterable[User], *, now: datetime) -> dict[int, PlanSta
         )
         if not found:
             states[learner.pk] = PlanState.NO_TARGET
-        elif any(deadline.item_ids is not None for deadline in found):
-            cohort_deadlines.add(learner.pk)
+        elif learner_inputs.review_due or any(d.item_ids is not None for d in found):
+            # Review time and a cohort's own finish both need the weeks laid out.
+            needs_weeks.add(learner.pk)
     planned = [learner for learner in learners if learner.pk not in states]
     # Both queries run even for no one (an empty IN would skip the query), so that the page's
     # query count stays the same.
@@ -336,7 +369,7 @@ def plan_states(learners: Iterable[User], *, now: datetime) -> dict[int, PlanSta
     finished = _finished_rows(with_deadline)
     for learner in planned:
         args = (learner, inputs[learner.pk], snapshots[learner.pk], finished.get(learner.pk, []))
-        if learner.pk in cohort_deadlines:
+        if learner.pk in needs_weeks:
             states[learner.pk] = _position(*args, now)[0].state
         else:
             states[learner.pk] = _state_with_target(*args, now)
@@ -418,13 +451,17 @@ class PlanInputs:
         """What the plan's item hours are multiplied by (None: the estimates as they are)."""
         return self.pace_factor if self.use_pace_factor else None
 
+    # Spaced review cards' next due times and their items' estimated hours (none when the
+    # learner turned spaced review off): the plan reserves review time from them.
+    review_due: list[tuple[datetime, int]] = field(default_factory=list)
+
 
 def load_plan_inputs(learner: User) -> PlanInputs:
     """What a plan is made from: followed roadmaps' items in their order, the schedules of the
     learner's cohorts, and the learner's pace.
 
     Queries: follows, items, prerequisite links, the learner's progress, their cohorts'
-    schedules, their events."""
+    schedules, their events, their review cards (with spaced review on)."""
     roadmaps = followed_roadmaps(learner)
     position = {roadmap.pk: index for index, roadmap in enumerate(roadmaps)}
     items = sorted(
@@ -449,6 +486,13 @@ def load_plan_inputs(learner: User) -> PlanInputs:
             item_hours=F("item__effort_hours"), item_topic=F("item__topic")
         )
     }
+    review_due = []
+    if learner.spaced_review:
+        review_due = list(
+            ReviewCard.objects.for_learner(learner)
+            .active()
+            .values_list("due", "item__effort_hours")
+        )
     return PlanInputs(
         roadmaps=roadmaps,
         items=items,
@@ -457,6 +501,7 @@ def load_plan_inputs(learner: User) -> PlanInputs:
         schedules=cohort_schedules_of([learner.pk])[learner.pk],
         pace_factor=pace_reads.pace_factor(learner),
         use_pace_factor=learner.use_pace_factor,
+        review_due=review_due,
     )
 
 
@@ -465,8 +510,9 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
 
     Content is loaded once and shared by all; progress rows carry their status and item hours
     only. Queries, whatever the number of learners: active roadmaps, follows, progress, items,
-    prerequisite links, cohort schedules, progress events (for the pace factors). The learners
-    need `weekly_hours` and `use_pace_factor` loaded.
+    prerequisite links, cohort schedules, progress events (for the pace factors), review
+    cards (of learners with spaced review on). The learners need `weekly_hours` and
+    `use_pace_factor` loaded.
     """
     ids = [learner.pk for learner in learners]
     active = {roadmap.pk: roadmap for roadmap in Roadmap.objects.active()}  # a small table
@@ -490,6 +536,17 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
     )
     schedules = cohort_schedules_of(ids)
     factors = pace_reads.pace_factors(learners)
+    review_due = defaultdict(list)
+    for learner_id, due, hours in (
+        ReviewCard.objects.active()
+        .filter(
+            # The join reads the switch, whatever fields the callers' learners were loaded with.
+            learner_id__in=ids,
+            learner__spaced_review=True,
+        )
+        .values_list("learner_id", "due", "item__effort_hours")
+    ):
+        review_due[learner_id].append((due, hours))
     return {
         learner.pk: PlanInputs(
             roadmaps=[active[pk] for pk in chosen[learner.pk]],
@@ -499,6 +556,7 @@ def load_plan_inputs_for(learners: list[User]) -> dict[int, PlanInputs]:
             schedules=schedules[learner.pk],
             pace_factor=factors[learner.pk],
             use_pace_factor=learner.use_pace_factor,
+            review_due=review_due[learner.pk],
         )
         for learner in learners
     }
@@ -615,6 +673,7 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
         today=now,
+        review_hours=_review_hours(learner, inputs, now),
     )
     current = planning.week_start(now, learner.time_zone)
     week = plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None
@@ -899,21 +958,36 @@ def _target(
             time_zone=learner.time_zone,
             today=now,
             target_date=target,
+            review_hours=_review_hours(learner, inputs, now),
         ).target
         needed = learner.weekly_hours if fresh.met else fresh.hours_needed
     else:
-        needed = _hours_for_items(learner, items, deadline.item_ids, target, now, today)
+        reserved = _review_hours(learner, inputs, now)
+        needed = _hours_for_items(learner, items, deadline.item_ids, target, now, today, reserved)
     return planning.TargetStatus(target_date=target, met=False, hours_needed=needed)
 
 
 def _hours_for_items(
-    learner: User, items: list, item_ids: frozenset[int], target: date, now: datetime, today: date
+    learner: User,
+    items: list,
+    item_ids: frozenset[int],
+    target: date,
+    now: datetime,
+    today: date,
+    review_hours: dict[date, int],
 ) -> int | None:
     """The fewest weekly hours that finish `item_ids` by `target`, re-planning from this week
-    (None: no budget can). More hours never finish later, so a binary search."""
+    (None: no budget can), with the weeks' review time reserved as it is now. More hours never
+    finish later, so a binary search."""
 
     def met(hours: int) -> bool:
-        plan = planning.make_plan(items, weekly_hours=hours, time_zone=learner.time_zone, today=now)
+        plan = planning.make_plan(
+            items,
+            weekly_hours=hours,
+            time_zone=learner.time_zone,
+            today=now,
+            review_hours=review_hours,
+        )
         return (planning.finish_of(plan, item_ids, today=today) or today) <= target
 
     if met(learner.weekly_hours):
@@ -955,6 +1029,7 @@ def _upcoming(
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
         today=_upcoming_from(current, now, start),
+        review_hours=_review_hours(learner, inputs, now),
     )
 
 

@@ -142,6 +142,7 @@ def send_weekly_digest(*, learner: User, now: datetime | None = None) -> bool:
         "view": digest.view,
         "plan_url": f"{settings.SITE_URL}/plan/",
         "me_url": f"{settings.SITE_URL}/me/",
+        "review_url": f"{settings.SITE_URL}/review/",
     }
     subject = f"Your study plan for the week of {digest.view.week_start:%-d %B}"
     message = EmailMultiAlternatives(

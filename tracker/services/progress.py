@@ -9,8 +9,17 @@ from django.db.models import Exists, F
 from django.utils import timezone
 
 from tracker import page_cache
-from tracker.models import Item, Progress, ProgressEvent, RoadmapFollow, Status, User
+from tracker.models import (
+    Item,
+    Progress,
+    ProgressEvent,
+    ReviewCard,
+    RoadmapFollow,
+    Status,
+    User,
+)
 from tracker.services.follows import follow_if_new
+from tracker.services.spaced_review import add_card, remove_cards
 
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -118,6 +127,12 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
         ProgressEvent.objects.create(
             learner=learner, item=item, status=status, previous_status=previous, at=now
         )
+        # Spaced review: a concept done is queued for review; no longer done, it leaves the
+        # queue. In this transaction, so a failed status change leaves no card behind.
+        if status == Status.DONE:
+            add_card(learner=learner, item=item, done_at=now)
+        elif previous == Status.DONE:
+            remove_cards(learner=learner, item=item)
     return progress
 
 
@@ -216,4 +231,5 @@ def delete_account(*, learner: User) -> None:
     """
     ProgressEvent.objects.filter(learner=learner).delete()
     Progress.objects.filter(learner=learner).delete()
+    ReviewCard.objects.filter(learner=learner).delete()
     learner.delete()
