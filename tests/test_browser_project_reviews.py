@@ -127,7 +127,7 @@ def test_submit_ask_for_changes_resubmit_approve(browser_page):
     assert page.get_by_text("Your submissions (2)").is_visible()
     _check(page, "approved", axe)
     page.goto(section.roadmap.get_absolute_url())
-    done = page.locator(f"#status-{project.id}-done")
+    done = page.locator(f'#item-{project.id} button[value="done"]')
     assert done.get_attribute("aria-pressed") == "true"
     assert Progress.objects.get(learner=learner, item=project).status == Status.DONE
     assert [m.subject for m in mail.outbox] == [

@@ -65,7 +65,12 @@ def people(transactional_db):
     set_status(learner=learner, item=items[4], status=Status.IN_PROGRESS)
     set_status(learner=learner, item=items[5], status=Status.SKIPPED, skip_reason="know it")
     mentor = UserFactory(email="maya@example.com", display_name="Maya", is_mentor=True)
-    cohort = create_cohort(mentor=mentor, name="Autumn LLM cohort", roadmap=items[0].roadmap)
+    cohort = create_cohort(
+        mentor=mentor,
+        name="Autumn LLM cohort",
+        roadmap=items[0].roadmap,
+        projects_need_approval=True,  # a project page puts "Submit for review" in place of Done
+    )
     join_cohort(learner=learner, code=cohort.invite_code, share_notes=True)
     # Two projects sent for review: one the mentor sent back (the learner's panel shows the
     # feedback and the form again), one still waiting (the mentor's queue shows it).

@@ -584,9 +584,11 @@ def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | Non
 def row_html(request: HttpRequest, parts: RowParts, progress: Progress) -> str:
     """The item's row with the learner's status, as `_item_row.html` renders it."""
     if progress.skip_reason:
+        # Lent for the render, then handed back: the view reads the item's own progress after.
+        own = getattr(parts.item, "my_progress", None)
         parts.item.my_progress = progress
         controls = _status_controls(request, parts.item)
-        parts.item.my_progress = None
+        parts.item.my_progress = own
     else:
         controls = with_status(parts.controls, progress.status)
     return parts.before + controls + parts.after
