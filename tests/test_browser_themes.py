@@ -17,6 +17,7 @@ from tests.factories import UserFactory
 from tracker.models import ColourTheme, Item, Status, User
 from tracker.services.cohorts import create_cohort, join_cohort
 from tracker.services.progress import set_status
+from tracker.services.project_reviews import decide_submission, submit_project
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 WIDTHS = {1280: 900, 390: 844}  # width: height
@@ -26,7 +27,8 @@ BACKGROUND = {"light": "rgb(244, 246, 248)", "dark": "rgb(13, 17, 23)"}
 
 @pytest.fixture
 def people(transactional_db):
-    """The LLM roadmap; a learner with some history in a mentor's cohort, a newcomer, an admin."""
+    """The LLM roadmap; a learner with some history in a mentor's cohort (and two projects sent
+    for review), a newcomer, an admin."""
     call_command("import_roadmap", "content/llm.yaml", verbosity=0)
     items = list(
         Item.objects.active().filter(roadmap__slug="llm").order_by("section__order", "order")
@@ -37,8 +39,34 @@ def people(transactional_db):
     set_status(learner=learner, item=items[4], status=Status.IN_PROGRESS)
     set_status(learner=learner, item=items[5], status=Status.SKIPPED, skip_reason="know it")
     mentor = UserFactory(email="maya@example.com", display_name="Maya", is_mentor=True)
-    cohort = create_cohort(mentor=mentor, name="Autumn LLM cohort", roadmap=items[0].roadmap)
+    cohort = create_cohort(
+        mentor=mentor,
+        name="Autumn LLM cohort",
+        roadmap=items[0].roadmap,
+        projects_need_approval=True,  # a project page puts "Submit for review" in place of Done
+    )
     join_cohort(learner=learner, code=cohort.invite_code, share_notes=True)
+    # Two projects sent for review: one the mentor sent back (the learner's panel shows the
+    # feedback and the form again), one still waiting (the mentor's queue shows it).
+    projects = [item for item in items if item.kind == Item.Kind.PROJECT]
+    returned = submit_project(
+        learner=learner,
+        item=projects[0],
+        repo_url="https://github.com/alice/prompt-generator",
+        writeup="Three prompt variants and **temperature** sweeps.",
+    )
+    decide_submission(
+        mentor=mentor,
+        submission=returned,
+        decision="changes_requested",
+        comment="Add a short comparison of the sampling settings, please.",
+    )
+    submit_project(
+        learner=learner,
+        item=projects[1],
+        repo_url="https://github.com/alice/bert-classifier",
+        writeup="Fine-tuned on SST-2.\n\n- accuracy **0.91** on the test split",
+    )
     admin = UserFactory(
         email="root@example.com", display_name="Root", is_staff=True, is_superuser=True
     )
@@ -51,6 +79,7 @@ def people(transactional_db):
         "admin": admin,
         "cohort": cohort,
         "item": items[4],
+        "project": projects[0],
     }
 
 
@@ -71,11 +100,16 @@ def _main_pages(people) -> list[tuple[str, str, str]]:
         ("roadmap-signed-in", "learner", "/roadmaps/llm/"),
         ("item-signed-in", "learner", item_path),
         ("plan", "learner", "/plan/"),
+        ("map", "anonymous", "/roadmaps/llm/map/"),
+        ("map-signed-in", "learner", "/roadmaps/llm/map/"),
+        ("search", "learner", "/search/?q=attention"),
+        ("project-review", "learner", people["project"].get_absolute_url()),
         ("me", "learner", "/me/"),
         ("cohorts", "learner", "/cohorts/"),
         ("cohort-dashboard", "mentor", f"/cohorts/{cohort_id}/"),
         ("cohort-learner", "mentor", f"/cohorts/{cohort_id}/learners/{people['learner'].pk}/"),
         ("cohort-heatmap", "mentor", f"/cohorts/{cohort_id}/heatmap/"),
+        ("reviews", "mentor", "/cohorts/reviews/"),
         ("admin-links", "admin", "/admin/tracker/link/"),
     ]
 

@@ -18,12 +18,13 @@ from tracker.services import links as link_service
 from tracker.task_queue import QueueUnavailable, enqueue
 
 RECENT_CHECKS = 10
+# Text symbols, not emoji: a browser without an emoji font draws those as empty boxes.
 STATE_ICONS = {
     LinkState.OK: "✔",
     LinkState.REDIRECTED: "↪",
     LinkState.BROKEN: "✖",
-    LinkState.BLOCKED: "⛔",
-    LinkState.TRANSIENT: "⏳",
+    LinkState.BLOCKED: "⊘",
+    LinkState.TRANSIENT: "◷",
     LinkState.SKIPPED: "–",
     LinkState.UNVERIFIED: "?",
 }
