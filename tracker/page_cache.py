@@ -584,9 +584,9 @@ def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | Non
 def row_html(request: HttpRequest, parts: RowParts, progress: Progress) -> str:
     """The item's row with the learner's status, as `_item_row.html` renders it."""
     if progress.skip_reason:
-        parts.item.my_progress = progress
+        mine, parts.item.my_progress = getattr(parts.item, "my_progress", None), progress
         controls = _status_controls(request, parts.item)
-        parts.item.my_progress = None
+        parts.item.my_progress = mine
     else:
         controls = with_status(parts.controls, progress.status)
     return parts.before + controls + parts.after
