@@ -105,6 +105,7 @@ def test_an_unknown_status_is_refused_and_nothing_is_written(learner, item):
     assert not Progress.objects.exists()
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_a_status_change_costs_one_query_and_the_first_click_three(
     learner, item, django_assert_num_queries
 ):
@@ -480,6 +481,7 @@ def test_roadmap_page_with_statuses_runs_a_fixed_number_of_queries(
     assert page.split("<main")[1].count('aria-pressed="true"') == items
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_htmx_status_change_request_has_a_small_fixed_cost(
     learner_client, learner, item, django_assert_max_num_queries
 ):

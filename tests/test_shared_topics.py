@@ -146,6 +146,7 @@ def test_a_note_saved_on_one_roadmap_shows_on_the_others_item_page(
     assert "Knew it from work." in learner_client.get(ds_python.get_absolute_url()).content.decode()
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_a_status_change_on_a_twin_is_one_event_and_a_bounded_number_of_queries(
     learner, llm_and_data_science, django_assert_num_queries
 ):
@@ -485,6 +486,7 @@ def test_every_content_file_imports_together_with_its_topics(db):
     assert set(shared) == set(SHARED_TOPICS)
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     learner, django_assert_num_queries
 ):
