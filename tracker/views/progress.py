@@ -120,8 +120,12 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
         messages.error(request, f"{problem} Nothing changed.")
         return redirect(_next_url(request, item, anchor))
     # In a cohort where projects need a mentor's approval, approval is what marks one done.
-    done_by_review = item.kind == Item.Kind.PROJECT and review_reads.approval_required(
-        review_reads.review_cohorts(request.user, item)
+    # Asked (one query) only where it shows: a click on "done", and the item page, whose
+    # status block links to the review instead of a Done button.
+    done_by_review = (
+        item.kind == Item.Kind.PROJECT
+        and (form.cleaned_data["status"] == Status.DONE or place == ITEM_PAGE)
+        and review_reads.approval_required(review_reads.review_cohorts(request.user, item))
     )
     if done_by_review and form.cleaned_data["status"] == Status.DONE:
         messages.error(
