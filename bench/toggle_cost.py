@@ -2,7 +2,7 @@
 """What one status click costs the server, against the floor: CPU, database and Redis round
 trips per click, measured in one process through Django's test client.
 
-    .venv/bin/python bench/toggle_cost.py [--clicks 400] [--profile toggle|floor]
+    .venv/bin/python bench/toggle_cost.py [--clicks 1000] [--rounds 5] [--profile toggle] [--reuse]
 
 Needs PostgreSQL and Redis (as bench/load.py; `--database-url`, `--redis-url`). Process CPU
 time, not wall time, so a busy machine changes the figures little. The clicks are htmx POSTs
@@ -17,6 +17,7 @@ import os
 import pstats
 import random
 import secrets
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,9 +32,13 @@ from load import STATUSES, manage, prepare  # noqa: E402
 
 
 def clients(data: dict) -> list:
+    """A test client per learner, made once: a client loads the middleware on its first
+    request (WhiteNoise then scans the static files), which is not a click's cost."""
+    if "clients" in data:
+        return data["clients"]
     from django.test import Client
 
-    made = []
+    made = data["clients"] = []
     for cookie in data["cookies"]:
         client = Client(enforce_csrf_checks=True)
         client.cookies["sessionid"] = cookie["session"]
@@ -81,44 +86,54 @@ def redis_counter():
     return sent
 
 
-def measure(data: dict, name: str, path: str, count: int, profile: bool) -> dict:
+def cpu_rounds(data: dict, paths: dict[str, str], count: int, rounds: int) -> dict:
+    """CPU ms a click per view: the median of `rounds` rounds of `count` clicks, the views
+    taking turns, so that a busy spell on a shared machine hits both alike."""
+    seed = secrets.randbelow(10**9)  # fresh clicks each run (--reuse), the same for each view
+    per_click: dict[str, list[float]] = {name: [] for name in paths}
+    errors = dict.fromkeys(paths, 0)
+    for n in range(rounds):
+        for name, path in paths.items():
+            start = time.process_time()
+            codes = run(data, path, count, seed=seed + n)
+            per_click[name].append((time.process_time() - start) * 1000 / count)
+            errors[name] += sum(code != 200 for code in codes)
+    return {
+        name: {"cpu_ms": statistics.median(times), "spread": times, "errors": errors[name]}
+        for name, times in per_click.items()
+    }
+
+
+def round_trips(data: dict, path: str, count: int) -> dict:
+    """Database queries and Redis commands a click, and the first queries."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    seed = measure.seed  # fresh clicks each run (--reuse), the same for toggle and floor
-    run(data, path, 60, seed=seed)  # warm the caches and the connection
-    redis_sent = redis_counter.sent
-    before_redis = redis_sent[0]
-    start = time.process_time()
-    codes = run(data, path, count, seed=seed + 1)
-    cpu_ms = (time.process_time() - start) * 1000 / count
-    redis_per_click = (redis_sent[0] - before_redis) / count
-    connection.queries_log.clear()  # it keeps 9,000 at most, and the count is a difference
+    before = redis_counter.sent[0]
     with CaptureQueriesContext(connection) as queries:
-        run(data, path, count // 4, seed=seed + 2)
-    if profile:
-        profiler = cProfile.Profile(time.process_time)  # CPU, not waiting
-        profiler.enable()
-        run(data, path, count, seed=seed + 3)
-        profiler.disable()
-        profiler.dump_stats(ROOT / "bench" / "results" / f"toggle_cost_{name}.prof")
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
-        stats.print_stats(45)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-    bad = [code for code in codes if code != 200]
+        run(data, path, count, seed=secrets.randbelow(10**9))
+    # Read now: the log is emptied when the next request starts.
     return {
-        "name": name,
-        "cpu_ms": cpu_ms,
-        "queries": len(queries) / (count // 4),
-        "redis": redis_per_click,
-        "errors": len(bad),
-        "sample": [q["sql"][:110] for q in queries.captured_queries[:12]],
+        "queries": len(queries) / count,
+        "redis": (redis_counter.sent[0] - before) / count,
+        "sample": [query["sql"][:110] for query in queries.captured_queries[:12]],
     }
+
+
+def profile(data: dict, name: str, path: str, count: int) -> None:
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waiting
+    profiler.enable()
+    run(data, path, count, seed=secrets.randbelow(10**9))
+    profiler.disable()
+    profiler.dump_stats(ROOT / "bench" / "results" / f"toggle_cost_{name}.prof")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clicks", type=int, default=400)
+    parser.add_argument("--clicks", type=int, default=1000, help="clicks per view, all rounds")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--profile", choices=["toggle", "floor"])
     parser.add_argument("--show-queries", action="store_true")
@@ -160,29 +175,36 @@ def main() -> int:
         data = prepare(env, learners=args.learners)
         saved.parent.mkdir(exist_ok=True)
         saved.write_text(json.dumps(data))
+    data.pop("clients", None)
     redis_counter.sent = redis_counter()
-    measure.seed = secrets.randbelow(10**9)
 
-    results = [
-        measure(data, "floor", "/bench/floor/%s/", args.clicks, args.profile == "floor"),
-        measure(data, "toggle", "/roadmaps/llm/%s/status/", args.clicks, args.profile == "toggle"),
-    ]
-    print(f"\n{args.clicks} clicks each, load average {os.getloadavg()[0]:.1f}")
+    paths = {"floor": "/bench/floor/%s/", "toggle": "/roadmaps/llm/%s/status/"}
+    for path in paths.values():
+        run(data, path, 60, seed=0)  # warm the caches and the connection
+    results = cpu_rounds(data, paths, args.clicks // args.rounds, args.rounds)
+    for name, path in paths.items():
+        results[name].update(round_trips(data, path, args.clicks // 4))
+    if args.profile:
+        profile(data, args.profile, paths[args.profile], args.clicks)
+
     print(
-        "{:8} {:>12} {:>14} {:>13} {:>7}".format(
-            "", "CPU ms/click", "queries/click", "Redis/click", "errors"
-        )
+        f"\n{args.clicks} clicks each in {args.rounds} rounds (CPU: the median round), "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    for r in results:
-        figures = (r["name"], r["cpu_ms"], r["queries"], r["redis"], r["errors"])
+    header = ("", "CPU ms/click", "queries/click", "Redis/click", "errors")
+    print("{:8} {:>12} {:>14} {:>13} {:>7}".format(*header))
+    for name, r in results.items():
+        figures = (name, r["cpu_ms"], r["queries"], r["redis"], r["errors"])
         print("{:8} {:12.2f} {:14.2f} {:13.2f} {:7}".format(*figures))
-    print(f"toggle ÷ floor CPU: {results[1]['cpu_ms'] / results[0]['cpu_ms']:.2f}")
+    print(f"toggle ÷ floor CPU: {results['toggle']['cpu_ms'] / results['floor']['cpu_ms']:.2f}")
+    for name, r in results.items():
+        print(f"{name} rounds: " + ", ".join(f"{ms:.2f}" for ms in r["spread"]))
     if args.show_queries:
-        for r in results:
-            print(f"\n{r['name']}: first queries")
+        for name, r in results.items():
+            print(f"\n{name}: first queries")
             for sql in r["sample"]:
                 print("  ", sql)
-    return 1 if any(r["errors"] for r in results) else 0
+    return 1 if any(r["errors"] for r in results.values()) else 0
 
 
 if __name__ == "__main__":
