@@ -456,3 +456,34 @@ def test_a_learners_visits_cost_the_cache_under_20_kb(alice, charlie, learner, i
         assert alice.get(page).status_code == 200
 
     assert used() - before < 20_000
+
+
+@pytest.mark.needs_redis
+def test_a_version_bump_is_one_redis_round_trip_and_never_makes_up_a_version(settings, monkeypatch):
+    import redis
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "tracker.redis_cache.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
+    redis_cache = caches["default"]
+    sent = []
+    original = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *args, **kwargs: sent.append(args[0]) or original(self, *args, **kwargs),
+    )
+    redis_cache.set("bump-test", 40, None)
+    redis_cache.incr("bump-test")  # Redis learns the script (once per server start)
+    sent.clear()
+
+    assert redis_cache.incr("bump-test") == 42
+    assert len(sent) == 1  # Django's own incr() asks EXISTS first: two
+
+    # A missing key stays missing (INCR would start it at 1, below versions made from the
+    # clock): page_cache then sets a fresh one.
+    redis_cache.delete("bump-test")
+    with pytest.raises(ValueError):
+        redis_cache.incr("bump-test")
+    assert redis_cache.get("bump-test") is None

@@ -146,23 +146,23 @@ def test_a_note_saved_on_one_roadmap_shows_on_the_others_item_page(
     assert "Knew it from work." in learner_client.get(ds_python.get_absolute_url()).content.decode()
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_a_status_change_on_a_twin_is_one_event_and_a_bounded_number_of_queries(
     learner, llm_and_data_science, django_assert_num_queries
 ):
     llm_python = item("llm", "python")
     follow_roadmap(learner=learner, roadmap=llm_python.roadmap)
-    # savepoint, twins, lock the rows in item order (none yet; the lock also reads whether the
-    # roadmap is followed), insert the missing rows, lock them all, update, update twins,
-    # event, release
-    with django_assert_num_queries(9):
+    # The statement finds the rows missing (it reads the twins and whether the roadmap is
+    # followed), insert them, the statement again: lock the rows in item order, update them
+    # all, record the event.
+    with django_assert_num_queries(3):
         set_status(learner=learner, item=llm_python, status=Status.IN_PROGRESS)
 
     statuses = Progress.objects.filter(learner=learner, item__topic="python")
     assert [row.status for row in statuses] == [Status.IN_PROGRESS] * 2
     assert ProgressEvent.objects.filter(learner=learner).count() == 1
-    # Once the rows exist they are locked straight away: savepoint, twins, lock, update,
-    # update twins, event, release.
-    with django_assert_num_queries(7):
+    # Once the rows exist it is one statement.
+    with django_assert_num_queries(1):
         set_status(learner=learner, item=llm_python, status=Status.DONE)
 
 
@@ -179,12 +179,18 @@ def test_setting_a_twin_back_to_not_started_resets_every_place(learner, llm_and_
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_clicks_on_two_twins_neither_deadlock_nor_disagree():
+@pytest.mark.parametrize("first_clicks", [True, False], ids=["first-clicks", "followed"])
+def test_concurrent_clicks_on_two_twins_neither_deadlock_nor_disagree(first_clicks):
     learner = UserFactory()
     twins = [
         ItemFactory(section=SectionFactory(roadmap=RoadmapFactory(slug=slug)), topic="python")
         for slug in ("one", "two")
     ]
+    if not first_clicks:
+        # The rows exist and both roadmaps are followed: every click is the one statement.
+        for twin in twins:
+            follow_roadmap(learner=learner, roadmap=twin.roadmap)
+            set_status(learner=learner, item=twin, status=Status.IN_PROGRESS)
     clicks = [(twins[n % 2], status) for n, status in enumerate([Status.DONE, Status.SKIPPED] * 4)]
     barrier = threading.Barrier(len(clicks))
     errors = []
@@ -480,6 +486,7 @@ def test_every_content_file_imports_together_with_its_topics(db):
     assert set(shared) == set(SHARED_TOPICS)
 
 
+@pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
 def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     learner, django_assert_num_queries
 ):
@@ -487,9 +494,9 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     lonely = ItemFactory(section=section)
     follow_roadmap(learner=learner, roadmap=section.roadmap)
 
-    # savepoint, lock (no row yet; it also reads whether the roadmap is followed), insert,
-    # lock again, update, event, the concept's review card, release: no query for twins
-    with django_assert_num_queries(8):
+    # The statement (no row yet), insert, the statement again, the concept's review card:
+    # nothing more for twins.
+    with django_assert_num_queries(4):
         set_status(learner=learner, item=lonely, status=Status.DONE)
 
 
@@ -511,6 +518,23 @@ def test_a_click_on_the_roadmap_page_updates_the_twin_row_on_the_same_page(
     )
     assert twin_row, "the twin's row on the same page is swapped out of band"
     assert pressed_status(html, technique) == "done"
+
+
+def test_skipping_a_twin_with_a_reason_on_the_roadmap_page_shows_both_rows_skipped(
+    learner_client, learner, llm_and_data_science
+):
+    # The clicked row with a reason is rendered for the learner; that once dropped the click's
+    # progress, and the twin's row then failed with a server error.
+    follow(learner, "llm")
+    concept, technique = item("llm", "rlhf"), item("llm", "technique-rlhf")
+    url = reverse("set_item_status", args=["llm", "rlhf"])
+    form = {"status": "skipped", "skip_reason": "seen it", "next": "/roadmaps/llm/"}
+
+    response = learner_client.post(url, form, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert pressed_status(html, concept) == pressed_status(html, technique) == "skipped"
 
 
 def test_a_twin_archived_while_its_topic_changed_status_agrees_again_once_restored(

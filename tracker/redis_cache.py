@@ -25,6 +25,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
+        self._scripts: dict[int, object] = {}
         self._skip_until = 0.0
 
     def get_client(self, key=None, *, write=False):
@@ -82,10 +83,26 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def incr(self, key, delta):
         # Unreachable reads as missing, which is how Django's incr() reports a missing key;
         # callers already handle that (by setting a fresh value, here a no-op).
-        result = self._guarded(super().incr, None, key, delta)
+        result = self._guarded(self._incr_if_present, None, key, delta)
         if result is None:
             raise ValueError(f"Key {key!r} not found (the cache is unavailable)")
         return result
+
+    def _incr_if_present(self, key, delta):
+        # Django's incr() asks EXISTS, then INCRBY: two round trips on every page-cache bump.
+        # The script does both in one, and a missing key stays missing (INCRBY would make it
+        # 1), which is what the caller must learn.
+        client = self.get_client(key, write=True)
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_INCR_IF_PRESENT)
+        return script(keys=[key], args=[delta])
+
+
+_INCR_IF_PRESENT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+return false
+"""
 
 
 class RedisCache(DjangoRedisCache):

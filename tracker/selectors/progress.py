@@ -95,17 +95,23 @@ def section_layout(roadmap_id: int) -> list[SectionLayout]:
 
 
 def roadmap_progress(
-    learner, roadmap, layout: Sequence[SectionLayout] | None = None
+    learner,
+    roadmap,
+    layout: Sequence[SectionLayout] | None = None,
+    statuses: dict[int, str] | None = None,
 ) -> RoadmapProgress:
     """The learner's counts for one roadmap, per section: the same as
     `load_roadmap_progress(learner, [roadmap])[0]` in one narrow query. Pass the roadmap's
-    `section_layout` when you have it already."""
-    # All the learner's rows, unfiltered: rows of other roadmaps are simply not counted, and
-    # the query stays cheap to build on every status change.
-    rows = Progress.objects.filter(learner_id=learner.pk).values_list("item_id", "status")
+    `section_layout` when you have it already, and the learner's `statuses` (item id ->
+    status, at least the roadmap's) if you have them (then no query)."""
+    if statuses is None:
+        # All the learner's rows, unfiltered: rows of other roadmaps are simply not counted,
+        # and the query stays cheap to build.
+        rows = Progress.objects.filter(learner_id=learner.pk).values_list("item_id", "status")
+        statuses = dict(rows)
     if layout is None:
         layout = section_layout(roadmap.id)
-    return roadmap_progress_from(roadmap, layout, dict(rows))
+    return roadmap_progress_from(roadmap, layout, statuses)
 
 
 @dataclass

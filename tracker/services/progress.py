@@ -1,10 +1,11 @@
 """Writes to a learner's progress: statuses, notes, and deleting it all."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from tracker.models import (
     Progress,
     ProgressEvent,
     ReviewCard,
+    Roadmap,
     RoadmapFollow,
     Status,
     User,
@@ -75,37 +77,247 @@ def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]
 _STATUS_FIELDS = ("status", "skip_reason", "started_at", "completed_at")
 
 
-@transaction.atomic
 def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "") -> Progress:
     """Set the learner's status on an item (and on its shared topic's twins, which are the same
     piece of progress) and record the change with its time.
 
-    Costs three queries on an existing row (lock, update, event) and two more on the first
-    click (insert, lock again); an item with a topic costs five (twins, lock, update, update
-    twins, event). A repeated click with the same status records no event; a changed skip
-    reason alone is saved without one. The event is recorded once, on the clicked item.
+    A repeated click with the same status records no event; a changed skip reason alone is
+    saved without one. The event is recorded once, on the clicked item. Any status but "not
+    started" follows the item's roadmap if the learner does not yet; `progress.started_following`
+    says whether it did, for the view to say so, `progress.twins` are the twin items whose rows
+    changed too (active ones, as `twins_of`), and `progress.roadmap_statuses` are the learner's
+    statuses on the item's roadmap after the change (item id -> status), for its progress bars.
 
-    Any status but "not started" follows the item's roadmap if the learner does not yet (the
-    lock reads whether they do); `progress.started_following` says whether it did, for the
-    view to say so, and `progress.twins` are the twin items whose rows changed too.
+    On PostgreSQL a click on rows that exist, on a followed roadmap, is one statement in
+    autocommit (see `_STATEMENT`); the first click on an item or a roadmap takes a transaction.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
+    if connection.vendor != "postgresql":
+        return _set_status_locked(learner=learner, item=item, status=status, reason=skip_reason)
+    arguments = {"learner": learner, "item": item, "status": status, "reason": skip_reason}
+    rows = _run_statement(**arguments, force=False)
+    started_following = False
+    if not rows[0]["ready"]:
+        # The first click on the item (a row is missing) or on its roadmap (not followed). A
+        # new row says "not started", as a missing one does, so it needs no transaction.
+        missing = [row["item_id"] for row in rows if row["id"] is None]
+        if missing:
+            Progress.objects.bulk_create(
+                [Progress(learner=learner, item_id=pk) for pk in missing], ignore_conflicts=True
+            )
+        if status != Status.NOT_STARTED and not rows[0]["followed"]:
+            # The change and the follow go together. Rows first, then the learner (as the
+            # event's foreign key check does): the other order deadlocks with a second click.
+            with transaction.atomic():
+                rows = _run_statement(**arguments, force=True)
+                started_following = follow_if_new(learner=learner, roadmap=item.roadmap)
+        else:
+            rows = _run_statement(**arguments, force=True)
+    progress = _clicked_progress(
+        rows,
+        learner=learner,
+        item=item,
+        status=status,
+        reason=skip_reason,
+        started_following=started_following,
+    )
+    if progress.previous_status != progress.status:
+        _follow_review_queue(
+            learner=learner,
+            item=item,
+            previous=progress.previous_status,
+            status=status,
+            at=progress.updated_at,
+        )
+    return progress
+
+
+def _follow_review_queue(
+    *, learner: User, item: Item, previous: str, status: Status, at: datetime
+) -> None:
+    """Spaced review: a concept done is queued for review; no longer done, it leaves the queue.
+    On the ORM path this runs in the status change's transaction, so a failed change leaves no
+    card behind; after the one-statement click it follows the committed change."""
+    if status == Status.DONE:
+        add_card(learner=learner, item=item, done_at=at)
+    elif previous == Status.DONE:
+        remove_cards(learner=learner, item=item)
+
+
+# The click as one statement. It locks the learner's rows for the item and its topic's twins
+# in item order (two clicks on two twins wait for each other instead of deadlocking; a row
+# changed meanwhile is read as committed), works out the dates from the clicked row,
+# updates every row, records the event and reads the roadmap's statuses for the bars. It
+# changes nothing unless every row exists and the roadmap is followed (or the status is "not
+# started"), or `force`: the caller then learns from `ready` and sees to both. `mine` is read
+# from the statement's snapshot, before the update: the caller lays the locked rows over it.
+_STATEMENT = """
+WITH items AS (
+    SELECT item.id, item.roadmap_id, item.slug,
+           item.archived_at IS NULL AND roadmap.archived_at IS NULL AS active
+    FROM {item} item JOIN {roadmap} roadmap ON roadmap.id = item.roadmap_id
+    WHERE item.id = %(item)s OR (%(topic)s <> '' AND item.topic = %(topic)s)
+), old AS (
+    SELECT id, item_id, status, skip_reason, note, project_url, started_at, completed_at,
+           updated_at
+    FROM {progress}
+    WHERE learner_id = %(learner)s AND item_id IN (SELECT id FROM items)
+    ORDER BY item_id
+    FOR UPDATE
+), locked AS (
+    -- The app's clock, but never before the rows' last change: a click that waited for
+    -- another's lock comes after it in the history even if it read the clock first.
+    SELECT count(*) AS rows, greatest(%(now)s, max(updated_at)) AS now FROM old
+), go AS (
+    SELECT *, %(force)s OR (complete AND (%(status)s = '{not_started}' OR followed)) AS ready
+    FROM (
+        SELECT locked.rows = (SELECT count(*) FROM items) AS complete,
+               EXISTS (SELECT 1 FROM {follow}
+                       WHERE learner_id = %(learner)s AND roadmap_id = %(roadmap)s) AS followed,
+               EXISTS (SELECT 1 FROM old
+                       WHERE status <> %(status)s OR skip_reason <> %(reason)s) AS changes,
+               locked.now
+        FROM locked
+    ) facts
+), clicked AS (
+    SELECT * FROM old WHERE item_id = %(item)s
+), new AS (
+    SELECT CASE WHEN %(status)s = '{not_started}' THEN NULL
+                WHEN %(status)s = '{skipped}' THEN started_at
+                ELSE coalesce(started_at, go.now) END AS started_at,
+           CASE WHEN %(status)s <> '{done}' THEN NULL
+                WHEN status = '{done}' THEN completed_at
+                ELSE go.now END AS completed_at
+    FROM clicked, go
+), updated AS (
+    UPDATE {progress} progress
+    SET status = %(status)s, skip_reason = %(reason)s, started_at = new.started_at,
+        completed_at = new.completed_at, updated_at = go.now
+    FROM new, go
+    WHERE progress.id IN (SELECT id FROM old) AND go.ready AND go.changes
+), event AS (
+    INSERT INTO {event} (learner_id, item_id, status, previous_status, at)
+    SELECT %(learner)s, %(item)s, %(status)s, clicked.status, go.now
+    FROM clicked, go
+    WHERE go.ready AND clicked.status <> %(status)s
+), mine AS (
+    SELECT array_agg(item_id) AS item_ids, array_agg(status) AS statuses
+    FROM {progress}
+    WHERE learner_id = %(learner)s
+      AND item_id IN (SELECT id FROM {item} WHERE roadmap_id = %(roadmap)s)
+)
+SELECT go.ready, go.changes, go.followed, go.now,
+       items.id AS item_id, items.roadmap_id, items.slug, items.active,
+       old.id, old.status, old.skip_reason, old.note, old.project_url, old.started_at,
+       old.completed_at, old.updated_at, new.started_at AS new_started_at,
+       new.completed_at AS new_completed_at,
+       mine.item_ids AS mine_items, mine.statuses AS mine_statuses
+FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
+    LEFT JOIN new ON items.id = %(item)s
+""".format(
+    **{
+        "item": Item._meta.db_table,
+        "roadmap": Roadmap._meta.db_table,
+        "progress": Progress._meta.db_table,
+        "follow": RoadmapFollow._meta.db_table,
+        "event": ProgressEvent._meta.db_table,
+        "not_started": Status.NOT_STARTED.value,
+        "skipped": Status.SKIPPED.value,
+        "done": Status.DONE.value,
+    }
+)
+
+
+def _run_statement(
+    *, learner: User, item: Item, status: Status, reason: str, force: bool
+) -> list[dict]:
+    params = {
+        "learner": learner.pk,
+        "item": item.pk,
+        "topic": item.topic or "",
+        "roadmap": item.roadmap_id,
+        "status": status.value,
+        "reason": reason,
+        "force": force,
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STATEMENT, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _clicked_progress(
+    rows: list[dict],
+    *,
+    learner: User,
+    item: Item,
+    status: Status,
+    reason: str,
+    started_following: bool,
+) -> Progress:
+    """The clicked item's row as `_STATEMENT` left it, with what `set_status` tells about it."""
+    written = rows[0]["ready"] and rows[0]["changes"]
+    statuses = dict(zip(rows[0]["mine_items"] or (), rows[0]["mine_statuses"] or (), strict=True))
+    twins = []
+    for row in rows:
+        if row["id"] is not None:
+            statuses[row["item_id"]] = status.value if written else row["status"]
+        if row["item_id"] == item.pk:
+            clicked = row
+        elif row["active"]:
+            twins.append(Item(id=row["item_id"], roadmap_id=row["roadmap_id"], slug=row["slug"]))
+    progress = Progress(
+        learner_id=learner.pk,
+        item_id=item.pk,
+        **{
+            name: clicked[name]
+            for name in (
+                "id",
+                "status",
+                "skip_reason",
+                "note",
+                "project_url",
+                "started_at",
+                "completed_at",
+                "updated_at",
+            )
+        },
+    )
+    progress._state.adding = False
+    progress.previous_status = clicked["status"]
+    if written:
+        progress.status, progress.skip_reason = status.value, reason
+        progress.started_at = clicked["new_started_at"]
+        progress.completed_at = clicked["new_completed_at"]
+        progress.updated_at = clicked["now"]
+        # Raw SQL sends no signals: the learner's pages changed.
+        page_cache.invalidate(learners=[learner.pk])
+    progress.started_following = started_following
+    progress.twins = twins
+    progress.roadmap_statuses = statuses
+    return progress
+
+
+@transaction.atomic
+def _set_status_locked(*, learner: User, item: Item, status: Status, reason: str) -> Progress:
+    """`set_status` through the ORM, for databases other than PostgreSQL (SQLite takes the
+    write lock at BEGIN): lock, follow, update, event. Same outcome, more round trips."""
     progress, twins = _locked_rows(learner=learner, item=item)
-    # Work on a roadmap always counts: on the dashboard and in the plan, which show followed
-    # roadmaps only.
     progress.started_following = (
         status != Status.NOT_STARTED
         and not progress.roadmap_followed
         and follow_if_new(learner=learner, roadmap=item.roadmap)
     )
     previous = progress.status
-    if all(row.status == status and row.skip_reason == skip_reason for row in [progress, *twins]):
+    if all(row.status == status and row.skip_reason == reason for row in [progress, *twins]):
+        progress.roadmap_statuses = _roadmap_statuses(learner, item)
         return progress
 
     now = timezone.now()
     progress.status = status
-    progress.skip_reason = skip_reason
+    progress.skip_reason = reason
     if status == Status.NOT_STARTED:
         progress.started_at = None
         progress.completed_at = None
@@ -127,13 +339,14 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
         ProgressEvent.objects.create(
             learner=learner, item=item, status=status, previous_status=previous, at=now
         )
-        # Spaced review: a concept done is queued for review; no longer done, it leaves the
-        # queue. In this transaction, so a failed status change leaves no card behind.
-        if status == Status.DONE:
-            add_card(learner=learner, item=item, done_at=now)
-        elif previous == Status.DONE:
-            remove_cards(learner=learner, item=item)
+        _follow_review_queue(learner=learner, item=item, previous=previous, status=status, at=now)
+    progress.roadmap_statuses = _roadmap_statuses(learner, item)
     return progress
+
+
+def _roadmap_statuses(learner: User, item: Item) -> dict[int, str]:
+    rows = Progress.objects.filter(learner=learner, item__roadmap_id=item.roadmap_id)
+    return dict(rows.values_list("item_id", "status"))
 
 
 @transaction.atomic

@@ -63,31 +63,35 @@ def _status_fragment(
         return render_to_string(
             "tracker/partials/_item_status.html#item-status", context, request=request
         )
+    mine = item.my_progress
     # The row comes from parts cached per content version; only the two bars are rendered.
-    html = page_cache.row_html(request, row, item.my_progress)
+    html = page_cache.row_html(request, row, mine)
     html = page_cache.personalize(
         html, request, path=request.POST.get("next") or request.get_full_path()
     )
-    progress = progress_reads.roadmap_progress(request.user, item.roadmap, row.layout)
+    # set_status read the learner's statuses for the bars: no query.
+    progress = progress_reads.roadmap_progress(
+        request.user, item.roadmap, row.layout, mine.roadmap_statuses
+    )
     # The summary shows per-section bars only when there is more than one section.
     sections = progress.sections if len(progress.sections) > 1 else []
     section = next((s for s in sections if s.id == item.section_id), None)
     bars = render_to_string(
         "tracker/partials/_progress_bars_oob.html", {"progress": progress, "section": section}
     )
-    return html + bars + _twin_rows(request, item)
+    return html + bars + _twin_rows(request, item, mine)
 
 
-def _twin_rows(request: HttpRequest, item) -> str:
+def _twin_rows(request: HttpRequest, item: Item, mine) -> str:
     """The rows of the item's shared-topic twins on the same roadmap page, swapped out of band:
     they are the same piece of progress, so they changed too (set_status found them)."""
-    slugs = [twin.slug for twin in item.my_progress.twins if twin.roadmap_id == item.roadmap_id]
+    slugs = [twin.slug for twin in mine.twins if twin.roadmap_id == item.roadmap_id]
     html = []
     for slug in slugs:
         twin = page_cache.row_parts(request, item.roadmap.slug, slug)
         if twin is None:
             continue
-        row = page_cache.row_html(request, twin, item.my_progress)
+        row = page_cache.row_html(request, twin, mine)
         row = row.replace(
             f'id="item-{twin.item.id}"', f'id="item-{twin.item.id}" hx-swap-oob="true"', 1
         )
@@ -101,7 +105,7 @@ def _twin_rows(request: HttpRequest, item) -> str:
 @require_POST
 def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResponse:
     # The one-click path: the item and its row come from the cache, so the change costs the
-    # user, the write and the progress bars' counts.
+    # session, the user and the write (which also reads the statuses the bars count).
     row = page_cache.row_parts(request, slug, item_slug)
     if row is None:
         raise Http404("No such item")
@@ -116,8 +120,12 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
         messages.error(request, f"{problem} Nothing changed.")
         return redirect(_next_url(request, item, anchor))
     # In a cohort where projects need a mentor's approval, approval is what marks one done.
-    done_by_review = item.kind == Item.Kind.PROJECT and review_reads.approval_required(
-        review_reads.review_cohorts(request.user, item)
+    # Asked (one query) only where it shows: a click on "done", and the item page, whose
+    # status block links to the review instead of a Done button.
+    done_by_review = (
+        item.kind == Item.Kind.PROJECT
+        and (form.cleaned_data["status"] == Status.DONE or place == ITEM_PAGE)
+        and review_reads.approval_required(review_reads.review_cohorts(request.user, item))
     )
     if done_by_review and form.cleaned_data["status"] == Status.DONE:
         messages.error(
