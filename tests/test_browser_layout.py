@@ -75,7 +75,9 @@ def test_long_names_notes_and_cohort_names_never_make_a_page_wider_than_the_scre
     assert page.locator("#note .char-count").inner_text() == "10,000 of 10,000 characters"
     page.get_by_role("button", name="Save note").click()
     page.get_by_text("Saved.").wait_for()
-    # The form htmx swapped in counts too, once.
+    # The form htmx swapped in counts too, once (site.js adds the count on htmx:load, just
+    # after the swap: wait for it rather than race it).
+    page.locator("#note .char-count").wait_for()
     assert page.locator("#note .char-count").all_inner_texts() == ["10,000 of 10,000 characters"]
     learner.refresh_from_db()
     assert learner.display_name == LONG_NAME[:DISPLAY_NAME_MAX]
