@@ -139,12 +139,20 @@ def _sign_in(page, live_server, user) -> None:
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
+_FOCUSED_JS = (
+    "(() => { const e = document.activeElement; const row = e.closest('.st-row');"
+    " return row ? row.id + ':' + (e.value || e.tagName) : e.tagName + ':' + e.id; })()"
+)
+
+
 def _focused(page) -> str:
     """Which row's which button has focus, as "item-<id>:<status>"."""
-    return page.evaluate(
-        "(() => { const e = document.activeElement; const row = e.closest('.st-row');"
-        " return row ? row.id + ':' + (e.value || e.tagName) : e.tagName + ':' + e.id; })()"
-    )
+    return page.evaluate(_FOCUSED_JS)
+
+
+def _wait_focused(page, expected: str) -> None:
+    """After an htmx swap focus comes back once the swap settles: wait for it, or fail."""
+    page.wait_for_function(f"() => {_FOCUSED_JS} === {expected!r}")
 
 
 @pytest.mark.browser
@@ -192,7 +200,7 @@ def test_skip_asks_for_the_reason_in_place_and_the_row_shows_it_muted(
     assert not row.get_by_label("Why skip it?").is_visible()  # folded away again
     assert page.evaluate("window.__marker") == 42, "the page reloaded"
     assert page.url.endswith(ROADMAP), "the page's address stays"
-    assert _focused(page) == f"item-{items[1].id}:skipped"
+    _wait_focused(page, f"item-{items[1].id}:skipped")
     title = row.locator(".item-title")
     assert title.evaluate("a => getComputedStyle(a).color") == page.evaluate(
         "getComputedStyle(document.documentElement).getPropertyValue('--muted')"
