@@ -1,6 +1,7 @@
 """Shared test builders: a roadmap shaped like the real documents, and slicing its HTML."""
 
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.test import Client
@@ -111,6 +112,25 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# Browser tests: where screenshots go, and the two widths every page is looked at.
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def check_both_widths(page, prefix: str, axe) -> None:
+    """At both widths: nothing scrolls sideways, a full-page screenshot
+    (artifacts/screenshots/<prefix>-<width name>.png), and no axe violation of any impact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], page.evaluate(WIDEST_JS)
+        page.screenshot(path=SCREENSHOTS / f"{prefix}-{size}.png", full_page=True)
+        violations = axe.run(page).response["violations"]
+        assert violations == [], [(v["id"], v["impact"], v["nodes"][:2]) for v in violations]
+    page.set_viewport_size(VIEWPORTS["desktop"])
 
 
 def add_session(context, live_server, user) -> None:

@@ -2,19 +2,14 @@
 than the screen, and each card's progress label on one line. Screenshots of the list, a
 roadmap page's header and an item page's pager go to artifacts/screenshots/catalogue-*.png."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
-from tests.builders import WIDEST_JS, browser_context
+from tests.builders import SCREENSHOTS, VIEWPORTS, WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import Item, Roadmap, Status
 from tracker.services.follows import follow_roadmap
 from tracker.services.progress import set_status
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
 # Every card's label is one line: its box is no taller than one line of its own text.
 LABEL_LINES_JS = """() => [...document.querySelectorAll(".roadmap-progress-label")].map((el) => {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.builders import WIDEST_JS
+from tests.builders import SCREENSHOTS, WIDEST_JS
 from tests.factories import UserFactory
 from tracker.models import Cohort, Item, Progress, Status, User
 from tracker.selectors.cohorts import cohort_items
@@ -22,7 +22,6 @@ from tracker.services.cohorts import create_cohort, join_cohort
 from tracker.services.progress import set_status
 
 PASSWORD = "a-long-and-unusual-passphrase"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 

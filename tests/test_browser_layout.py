@@ -5,20 +5,16 @@ main page is measured at phone and desktop widths. Full-page screenshots of each
 artifacts/screenshots/layout-*.png.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
-from tests.builders import WIDEST_JS, browser_context
+from tests.builders import SCREENSHOTS, VIEWPORTS, WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.forms import DISPLAY_NAME_MAX, NOTE_MAX, SKIP_REASON_MAX
 from tracker.models import Cohort, Item, Progress, Status
 from tracker.services.cohorts import join_cohort
 from tracker.services.progress import save_note, set_status
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 LONG_NAME = "Bartholomew" + "x" * 64  # 75 characters, no space: the issue's example
 LONG_COHORT = "AutumnLargeLanguageModelsCohort" * 4  # 124 characters cut to the limit below
 

@@ -2,15 +2,11 @@
 item change page asks for no stylesheet relative to its own URL. Screenshots go to
 artifacts/screenshots/mentor-admin-*.png (with the mentor views, as one piece of work)."""
 
-from pathlib import Path
-
 import pytest
 
-from tests.builders import WIDEST_JS, add_session
+from tests.builders import SCREENSHOTS, WIDEST_JS, add_session
 from tests.factories import ItemFactory, ResourceFactory, UserFactory
 from tracker.models import Link, LinkState
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 
 @pytest.mark.browser

@@ -3,18 +3,13 @@
 Screenshots go to artifacts/screenshots/map-*.png.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
-from tests.builders import WIDEST_JS
+from tests.builders import SCREENSHOTS, VIEWPORTS, WIDEST_JS
 from tests.factories import UserFactory
 from tracker.models import Item, Status
 from tracker.services.progress import set_status
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _sign_in(page, user, password="pw-for-the-map-1"):

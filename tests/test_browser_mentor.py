@@ -4,20 +4,17 @@ on the real LLM roadmap; screenshots go to artifacts/screenshots/mentor-*.png.
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.builders import WIDEST_JS, browser_context
+from tests.builders import SCREENSHOTS, VIEWPORTS, WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import Cohort, Item, Membership, Progress, Status
 from tracker.selectors.cohorts import section_columns
 from tracker.services.progress import save_note, set_status
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 LONG_EMAIL = "bartholomew.fitzgerald-worthington@learners.example-university.edu"
 
 

@@ -4,17 +4,13 @@ resubmits, the mentor approves, and the learner sees it approved and done.
 Screenshots go to artifacts/screenshots/reviews-*.png, at 1280 and 390 px.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 
-from tests.builders import WIDEST_JS
+from tests.builders import SCREENSHOTS, check_both_widths
 from tests.factories import ItemFactory, SectionFactory, UserFactory
 from tracker.models import Cohort, Item, Membership, Progress, Section, Status
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "pw-for-reviews-1"
 
 
@@ -35,15 +31,7 @@ def _sign_in_as(page, user):
 
 
 def _check(page, name, axe):
-    """Both widths: nothing scrolls sideways, a screenshot, and no axe violation."""
-    for size, viewport in VIEWPORTS.items():
-        page.set_viewport_size(viewport)
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert widths[0] <= widths[1], page.evaluate(WIDEST_JS)
-        page.screenshot(path=SCREENSHOTS / f"reviews-{name}-{size}.png", full_page=True)
-        violations = axe.run(page).response["violations"]
-        assert violations == [], [(v["id"], v["impact"], v["nodes"][:2]) for v in violations]
-    page.set_viewport_size(VIEWPORTS["desktop"])
+    check_both_widths(page, f"reviews-{name}", axe)
 
 
 @pytest.mark.browser

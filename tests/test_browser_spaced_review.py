@@ -4,32 +4,21 @@ Screenshots go to artifacts/screenshots/spaced-review-*.png.
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from tests.builders import WIDEST_JS
+from tests.builders import SCREENSHOTS, check_both_widths
 from tests.factories import ItemFactory, ResourceFactory, SectionFactory, UserFactory
 from tracker.models import ReviewCard, ReviewLog, Status
 from tracker.services.follows import follow_roadmap
 from tracker.services.progress import set_status
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "pw-for-spaced-review-1"
 
 
 def _check(page, name, axe):
-    """Both widths: nothing scrolls sideways, a screenshot, and no axe violation."""
-    for size, viewport in VIEWPORTS.items():
-        page.set_viewport_size(viewport)
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert widths[0] <= widths[1], page.evaluate(WIDEST_JS)
-        page.screenshot(path=SCREENSHOTS / f"spaced-review-{name}-{size}.png", full_page=True)
-        violations = axe.run(page).response["violations"]
-        assert violations == [], [(v["id"], v["impact"], v["nodes"][:2]) for v in violations]
-    page.set_viewport_size(VIEWPORTS["desktop"])
+    check_both_widths(page, f"spaced-review-{name}", axe)
 
 
 @pytest.mark.browser

@@ -7,19 +7,16 @@ go to artifacts/screenshots/<page>-<theme>-<width>.png. One browser context per 
 theme and width, reused across that person's pages.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
-from tests.builders import WIDEST_JS, browser_context
+from tests.builders import SCREENSHOTS, WIDEST_JS, browser_context
 from tests.factories import UserFactory
 from tracker.models import ColourTheme, Item, Status, User
 from tracker.services.cohorts import create_cohort, join_cohort
 from tracker.services.progress import set_status
 from tracker.services.project_reviews import decide_submission, submit_project
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 WIDTHS = {1280: 900, 390: 844}  # width: height
 # The page background (--wash) in each theme, as the browser computes it.
 BACKGROUND = {"light": "rgb(244, 246, 248)", "dark": "rgb(13, 17, 23)"}
