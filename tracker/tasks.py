@@ -13,6 +13,33 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+# A rollover chunk is idempotent (the unique snapshot or digest record guards it): retried as
+# a whole, soon.
+CHUNK_RETRIES = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "max_retries": 3,
+}
+# Each email is retried on its own, backing off up to an hour; its claim keeps it once-only.
+EMAIL_RETRIES = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "max_retries": 6,
+}
+
+
+def _fan_out(chunks, task, now: datetime, what: str) -> dict:
+    """Queue `task` once per chunk (as a dict, with `now`), and log how many."""
+    count = 0
+    for chunk in chunks:
+        task.delay(asdict(chunk), now.isoformat())
+        count += 1
+    logger.info("%s fanned out", what, extra={"chunks": count})
+    return {"chunks": count}
+
 
 @shared_task(name="tracker.tasks.make_weekly_plans")
 def make_weekly_plans() -> dict:
@@ -21,21 +48,10 @@ def make_weekly_plans() -> dict:
     from tracker.services import plans
 
     now = timezone.now()
-    chunks = 0
-    for chunk in plans.due_chunks(now=now):
-        plan_chunk.delay(asdict(chunk), now.isoformat())
-        chunks += 1
-    logger.info("weekly plans fanned out", extra={"chunks": chunks})
-    return {"chunks": chunks}
+    return _fan_out(plans.due_chunks(now=now), plan_chunk, now, "weekly plans")
 
 
-@shared_task(
-    name="tracker.tasks.plan_chunk",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    max_retries=3,
-)
+@shared_task(name="tracker.tasks.plan_chunk", **CHUNK_RETRIES)
 def plan_chunk(chunk: dict, now: str) -> dict:
     """Snapshot one chunk's weeks, then queue one digest task per learner who opted in."""
     from tracker.services import plans
@@ -47,15 +63,7 @@ def plan_chunk(chunk: dict, now: str) -> dict:
     return asdict(result)
 
 
-@shared_task(
-    name="tracker.tasks.send_digest",
-    acks_late=True,
-    # Each email is retried on its own, backing off up to an hour; the claim keeps it once-only.
-    autoretry_for=(Exception,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(name="tracker.tasks.send_digest", **EMAIL_RETRIES)
 def send_digest(snapshot_id: int, now: str) -> bool:
     """Email one learner's weekly digest, unless it went out already."""
     from tracker.services import plans
@@ -115,14 +123,7 @@ def check_links(link_ids: list[int]) -> dict:
 # --- Nudges (services/nudges.py). Each email is claimed first, so a retry never sends twice. ---
 
 
-@shared_task(
-    name="tracker.tasks.send_nudge_email",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(name="tracker.tasks.send_nudge_email", **EMAIL_RETRIES)
 def send_nudge_email(nudge_id: int) -> bool:
     """Email one nudge, unless it went out already or the learner turned nudge emails off."""
     from tracker.services import nudges
@@ -139,21 +140,10 @@ def make_mentor_digests() -> dict:
     from tracker.services import mentor_digest
 
     now = timezone.now()
-    chunks = 0
-    for chunk in mentor_digest.due_chunks(now=now):
-        mentor_digest_chunk.delay(asdict(chunk), now.isoformat())
-        chunks += 1
-    logger.info("mentor digests fanned out", extra={"chunks": chunks})
-    return {"chunks": chunks}
+    return _fan_out(mentor_digest.due_chunks(now=now), mentor_digest_chunk, now, "mentor digests")
 
 
-@shared_task(
-    name="tracker.tasks.mentor_digest_chunk",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    max_retries=3,
-)
+@shared_task(name="tracker.tasks.mentor_digest_chunk", **CHUNK_RETRIES)
 def mentor_digest_chunk(chunk: dict, now: str) -> list[int]:
     """Record this week's digest for one chunk of mentors, then queue one task per email."""
     from tracker.services import mentor_digest
@@ -166,14 +156,7 @@ def mentor_digest_chunk(chunk: dict, now: str) -> list[int]:
     return digest_ids
 
 
-@shared_task(
-    name="tracker.tasks.send_mentor_digest",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(name="tracker.tasks.send_mentor_digest", **EMAIL_RETRIES)
 def send_mentor_digest(digest_id: int, now: str) -> bool:
     """Email one mentor's weekly digest, unless it went out already."""
     from tracker.services import mentor_digest
