@@ -244,6 +244,33 @@ end
 """
 
 
+def cpu_by_program() -> dict[str, float]:
+    """CPU seconds used so far by each program on the machine (gunicorn counts as python),
+    from /proc: the difference over a run says where its CPU went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        program = "postgres" if name.startswith("postgres") else name.split(":")[0]
+        used[program] = used.get(program, 0.0) + seconds
+    return used
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict:
+    """CPU ms a request by program, the busiest first (programs under 0.05 ms left out)."""
+    shares = {
+        name: 1000 * (after.get(name, 0.0) - before.get(name, 0.0)) / max(requests, 1)
+        for name in after
+    }
+    return dict(sorted(((n, v) for n, v in shares.items() if v >= 0.05), key=lambda p: -p[1]))
+
+
 def toggle_load(
     url: str, learners: list[dict], targets: list[str], duration: int, path: str
 ) -> dict:
@@ -257,7 +284,9 @@ def toggle_load(
         "targets": ", ".join(json.dumps(slug) for slug in targets),
         "path": json.dumps(path),
     }
+    before = cpu_by_program()
     result, out = run_wrk(url, duration, len(learners), script=lua, threads=len(learners))
+    result["cpu_ms"] = cpu_per_request(before, cpu_by_program(), result["requests"])
     last_write: dict[tuple[int, str], str] = {}
     for line in out.splitlines():
         match = re.fullmatch(r"(write|unknown) (\d+) (\S+)(?: (\S+))?", line)

@@ -235,6 +235,9 @@ def main() -> int:
         r = results[f"closed: {name}"]
         print(f"{name:10} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['errors']:7}")
     print(f"toggle / floor: {100 * share:.0f}% (target ≥ 80%)")
+    for name in ("floor", "toggle"):
+        used = results[f"closed: {name}"]["cpu_ms"]
+        print(f"CPU ms a request, {name}: " + ", ".join(f"{n} {v:.2f}" for n, v in used.items()))
     print(
         f"\nopen loop at {rate:.0f} clicks/s (half the floor), {args.duration} s "
         f"after {args.warmup} s of warm-up, {len(learners)} learners:"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
-from tracker.models import Item, Progress, ProgressEvent, Section, Status
+from tracker.models import Item, Progress, ProgressEvent, ReviewCard, Section, Status
 from tracker.services.follows import follow_roadmap
 from tracker.services.progress import save_note, set_status
 
@@ -114,13 +114,17 @@ def test_a_status_change_costs_one_query_and_the_first_click_three(
     # also reads whether the roadmap is followed).
     with django_assert_num_queries(1):
         set_status(learner=learner, item=item, status=Status.SKIPPED)
-    # Done: the same, and the concept's spaced-review card.
-    with django_assert_num_queries(2):
+    # Done: the same statement also queues the concept's spaced-review card...
+    with django_assert_num_queries(1):
         set_status(learner=learner, item=item, status=Status.DONE)
+    assert ReviewCard.objects.filter(learner=learner, item=item).exists()
+    # ...and takes it away again when it is no longer done.
+    with django_assert_num_queries(1):
+        set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+    assert not ReviewCard.objects.filter(learner=learner, item=item).exists()
     other = ItemFactory(section=item.section)
-    # No row yet: the statement changes nothing and says so, insert it, the statement again;
-    # the review card.
-    with django_assert_num_queries(4):
+    # No row yet: the statement changes nothing and says so, insert it, the statement again.
+    with django_assert_num_queries(3):
         set_status(learner=learner, item=other, status=Status.DONE)
 
 

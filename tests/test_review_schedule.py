@@ -17,6 +17,11 @@ def test_a_concept_just_finished_is_first_due_days_later_not_minutes():
     assert state.last_review == DONE_AT
 
 
+@given(st.datetimes(datetime(2000, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC)))
+def test_the_first_review_is_what_fsrs_says_whenever_the_concept_was_done(done_at):
+    assert reviews.first_review(done_at) == reviews._first_review_by_fsrs(done_at)
+
+
 def test_good_recall_spaces_reviews_further_apart():
     first = reviews.first_review(DONE_AT)
     second = reviews.after_rating(first, "good", now=first.due)

@@ -494,9 +494,9 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     lonely = ItemFactory(section=section)
     follow_roadmap(learner=learner, roadmap=section.roadmap)
 
-    # The statement (no row yet), insert, the statement again, the concept's review card:
-    # nothing more for twins.
-    with django_assert_num_queries(4):
+    # The statement (no row yet), insert, the statement again (with the concept's review
+    # card): nothing more for twins.
+    with django_assert_num_queries(3):
         set_status(learner=learner, item=lonely, status=Status.DONE)
 
 

@@ -3,6 +3,7 @@ that invalidates both after a write commits."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import pickle
 import re
@@ -589,22 +590,38 @@ def _build_row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowPart
     return RowParts(item=item, before=before, after=after, controls=controls, layout=layout)
 
 
+# Row parts this process has unpickled, by key: (content version, parts). The one-click
+# status change reads them on every click, and unpickling an item with its resources cost more
+# than the rest of the read. The content version still comes from the shared cache on every
+# click, so a copy here is exactly as fresh as the shared one. Bounded: a full dict starts over.
+_local_rows: dict[str, tuple[int, RowParts | None]] = {}
+_LOCAL_ROWS_MAX = 2000
+
+
 def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | None:
-    """The item's row in parts, cached per content version (None: no such active item)."""
-    return content_cached(
-        f"row-parts:{slug}:{item_slug}", lambda: _build_row_parts(request, slug, item_slug)
-    )
+    """The item's row in parts, cached per content version (None: no such active item).
+    Shared between requests in this process: read them, never change them."""
+    key = _shared_key(f"row-parts:{slug}:{item_slug}")
+    version = content_version()
+    local = _local_rows.get(key)
+    if local is not None and local[0] == version:
+        return local[1]
+    found = cache.get_many([key])
+    build = partial(_build_row_parts, request, slug, item_slug)
+    parts = _shared(key, version, found, build, CONTENT_SECONDS)
+    if parts is not None:
+        if len(_local_rows) >= _LOCAL_ROWS_MAX:
+            _local_rows.clear()
+        _local_rows[key] = (version, parts)
+    return parts
 
 
 def row_html(request: HttpRequest, parts: RowParts, progress: Progress) -> str:
     """The item's row with the learner's status, as `_item_row.html` renders it."""
     if progress.skip_reason:
-        # The cached parts' item is the view's item too: lend it the progress, then give back
-        # what it had (the view still reads its own `my_progress` afterwards).
-        own = getattr(parts.item, "my_progress", None)
-        parts.item.my_progress = progress
-        controls = _status_controls(request, parts.item)
-        parts.item.my_progress = own
+        item = copy.copy(parts.item)  # the parts are shared: they never hold a learner's row
+        item.my_progress = progress
+        controls = _status_controls(request, item)
     else:
         controls = with_status(parts.controls, progress.status)
     return parts.before + controls + parts.after

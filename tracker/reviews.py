@@ -7,12 +7,13 @@ due, how long a review takes, and how much of a week's hours the reviews may cla
 
 from __future__ import annotations
 
+import functools
 import math
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -81,7 +82,27 @@ def _state(card: Card, *, now: datetime) -> ReviewState:
 
 
 def first_review(done_at: datetime) -> ReviewState:
-    """The card of a concept just marked done: finishing it counts as a first good recall."""
+    """The card of a concept just marked done: finishing it counts as a first good recall.
+
+    A new card's first "good" depends on nothing but when it was given, so FSRS works it out
+    once (about a millisecond, on the click that marks a concept done) and each card moves it
+    to its own time."""
+    template, at = _first_review_template()
+    return ReviewState(
+        stability=template.stability,
+        difficulty=template.difficulty,
+        due=done_at + (template.due - at),
+        last_review=done_at,
+    )
+
+
+@functools.cache
+def _first_review_template() -> tuple[ReviewState, datetime]:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    return _first_review_by_fsrs(at), at
+
+
+def _first_review_by_fsrs(done_at: datetime) -> ReviewState:
     card, _log = SCHEDULER.review_card(Card(due=done_at), Rating.Good, done_at)
     return _state(card, now=done_at)
 

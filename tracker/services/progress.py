@@ -9,19 +9,21 @@ from django.db import connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from tracker import page_cache
+from tracker import page_cache, reviews
 from tracker.models import (
     Item,
     Progress,
     ProgressEvent,
     ReviewCard,
+    ReviewLog,
     Roadmap,
     RoadmapFollow,
     Status,
     User,
 )
+from tracker.models.review_cards import topic_key
 from tracker.services.follows import follow_if_new
-from tracker.services.spaced_review import add_card, remove_cards
+from tracker.services.spaced_review import REVIEWED_KINDS, add_card, remove_cards
 
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -122,14 +124,6 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
         reason=skip_reason,
         started_following=started_following,
     )
-    if progress.previous_status != progress.status:
-        _follow_review_queue(
-            learner=learner,
-            item=item,
-            previous=progress.previous_status,
-            status=status,
-            at=progress.updated_at,
-        )
     return progress
 
 
@@ -137,8 +131,7 @@ def _follow_review_queue(
     *, learner: User, item: Item, previous: str, status: Status, at: datetime
 ) -> None:
     """Spaced review: a concept done is queued for review; no longer done, it leaves the queue.
-    On the ORM path this runs in the status change's transaction, so a failed change leaves no
-    card behind; after the one-statement click it follows the committed change."""
+    The ORM path's step; the one-statement click does the same in its statement."""
     if status == Status.DONE:
         add_card(learner=learner, item=item, done_at=at)
     elif previous == Status.DONE:
@@ -148,7 +141,8 @@ def _follow_review_queue(
 # The click as one statement. It locks the learner's rows for the item and its topic's twins
 # in item order (two clicks on two twins wait for each other instead of deadlocking; a row
 # changed meanwhile is read as committed), works out the dates from the clicked row,
-# updates every row, records the event and reads the roadmap's statuses for the bars. It
+# updates every row, records the event, queues or unqueues the concept for spaced review (as
+# `_follow_review_queue`) and reads the roadmap's statuses for the bars. It
 # changes nothing unless every row exists and the roadmap is followed (or the status is "not
 # started"), or `force`: the caller then learns from `ready` and sees to both. `mine` is read
 # from the statement's snapshot, before the update: the caller lays the locked rows over it.
@@ -201,6 +195,26 @@ WITH items AS (
     SELECT %(learner)s, %(item)s, %(status)s, clicked.status, go.now
     FROM clicked, go
     WHERE go.ready AND clicked.status <> %(status)s
+), card_added AS (
+    -- Spaced review: a concept just done is queued (its topic once, as `add_card`)...
+    INSERT INTO {card} (learner_id, item_id, topic_key, stability, difficulty, due,
+                        last_review, reps, created_at)
+    SELECT %(learner)s, %(item)s, %(topic_key)s, %(stability)s, %(difficulty)s,
+           go.now + %(first_due_after)s, go.now, 0, go.now
+    FROM clicked, go
+    WHERE %(queue_review)s AND go.ready
+      AND %(status)s = '{done}' AND clicked.status <> '{done}'
+    ON CONFLICT (learner_id, topic_key) DO NOTHING
+), undone AS (
+    -- ...and one no longer done leaves the queue with its ratings (as `remove_cards`).
+    SELECT id FROM {card}
+    WHERE learner_id = %(learner)s AND topic_key = %(topic_key)s
+      AND EXISTS (SELECT 1 FROM clicked, go
+                  WHERE go.ready AND clicked.status = '{done}' AND %(status)s <> '{done}')
+), ratings_removed AS (
+    DELETE FROM {rating} WHERE card_id IN (SELECT id FROM undone)
+), card_removed AS (
+    DELETE FROM {card} WHERE id IN (SELECT id FROM undone)
 ), mine AS (
     SELECT array_agg(item_id) AS item_ids, array_agg(status) AS statuses
     FROM {progress}
@@ -222,6 +236,8 @@ FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
         "progress": Progress._meta.db_table,
         "follow": RoadmapFollow._meta.db_table,
         "event": ProgressEvent._meta.db_table,
+        "card": ReviewCard._meta.db_table,
+        "rating": ReviewLog._meta.db_table,
         "not_started": Status.NOT_STARTED.value,
         "skipped": Status.SKIPPED.value,
         "done": Status.DONE.value,
@@ -232,6 +248,8 @@ FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
 def _run_statement(
     *, learner: User, item: Item, status: Status, reason: str, force: bool
 ) -> list[dict]:
+    now = timezone.now()
+    first = reviews.first_review(now)
     params = {
         "learner": learner.pk,
         "item": item.pk,
@@ -240,7 +258,12 @@ def _run_statement(
         "status": status.value,
         "reason": reason,
         "force": force,
-        "now": timezone.now(),
+        "now": now,
+        "queue_review": item.kind in REVIEWED_KINDS and learner.spaced_review,
+        "topic_key": topic_key(item),
+        "stability": first.stability,
+        "difficulty": first.difficulty,
+        "first_due_after": first.due - now,
     }
     with connection.cursor() as cursor:
         cursor.execute(_STATEMENT, params)

@@ -5,6 +5,9 @@ block) plus the progress bars as an out-of-band swap; without JavaScript the sam
 and redirect back to where they came from.
 """
 
+import copy
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from tracker import page_cache
 from tracker.forms import NoteForm, StatusForm
 from tracker.models import Item, Status
+from tracker.progress_math import Counts
 from tracker.selectors import progress as progress_reads
 from tracker.selectors import project_reviews as review_reads
 from tracker.selectors import roadmaps as roadmap_reads
@@ -47,11 +51,15 @@ def _next_url(request: HttpRequest, item: Item, anchor: str = "") -> str:
 
 
 def _status_fragment(
-    request: HttpRequest, row: page_cache.RowParts, place: str, done_by_review: bool = False
+    request: HttpRequest,
+    row: page_cache.RowParts,
+    item: Item,
+    place: str,
+    done_by_review: bool = False,
 ) -> str:
     """The changed item's row and the bars it moved (out of band), or on the item page just
-    its status block: that page has no bars."""
-    item = row.item
+    its status block: that page has no bars. `item` is the row's, with the learner's
+    `my_progress`."""
     if place == ITEM_PAGE:
         context = {
             "item": item,
@@ -76,10 +84,23 @@ def _status_fragment(
     # The summary shows per-section bars only when there is more than one section.
     sections = progress.sections if len(progress.sections) > 1 else []
     section = next((s for s in sections if s.id == item.section_id), None)
-    bars = render_to_string(
-        "tracker/partials/_progress_bars_oob.html", {"progress": progress, "section": section}
-    )
+    bars = _bar_html(_bar_figures(progress.counts), "Overall")
+    if section:
+        bars += _bar_html(_bar_figures(section.counts), section.title, section.id)
     return html + bars + _twin_rows(request, item, mine)
+
+
+def _bar_figures(counts: Counts) -> tuple[int, int, int]:
+    return counts.total, counts.done, counts.skipped  # all that a bar shows
+
+
+@functools.lru_cache(maxsize=4096)
+def _bar_html(figures: tuple[int, int, int], label: str, section_id: int | None = None) -> str:
+    """A progress bar sent out of band. It shows nothing but its figures and its label, and a
+    click moves it by one: each is rendered once per process, not on every click."""
+    context = {"counts": Counts(*figures), "label": label, "oob": True}
+    context["section_id" if section_id else "overall"] = section_id or True
+    return render_to_string("tracker/partials/_progress_bar.html", context)
 
 
 def _twin_rows(request: HttpRequest, item: Item, mine) -> str:
@@ -109,7 +130,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     row = page_cache.row_parts(request, slug, item_slug)
     if row is None:
         raise Http404("No such item")
-    item = row.item
+    item = copy.copy(row.item)  # the cached parts are shared: this one gets the learner's row
     place = request.POST.get("place", "")
     anchor = "" if place == ITEM_PAGE else f"#item-{item.id}"
     form = StatusForm(request.POST)
@@ -145,7 +166,7 @@ def set_item_status(request: HttpRequest, slug: str, item_slug: str) -> HttpResp
     )
     followed = item.my_progress.started_following
     if request.htmx:
-        html = _status_fragment(request, row, place, done_by_review)
+        html = _status_fragment(request, row, item, place, done_by_review)
         if followed:
             notice = {"roadmap": item.roadmap}
             html += render_to_string(
