@@ -174,6 +174,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_options["options"] = (
         f"{_pg_options.get('options', '')} -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
     ).strip()
+    # The status click's statement is planned once per connection instead of on every click
+    # (tracker/services/progress.py; the ORM's queries bind on the client and are never
+    # prepared). Off behind a pooler in transaction mode that can't keep prepared statements.
+    _pg_options["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
 # /healthz gives each service this long (seconds; the database at least 2) before it answers 503.
 HEALTHZ_TIMEOUT = env_float("HEALTHZ_TIMEOUT", 2.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Exists, F
 from django.utils import timezone
 
@@ -265,10 +266,23 @@ def _run_statement(
         "difficulty": first.difficulty,
         "first_due_after": first.due - now,
     }
-    with connection.cursor() as cursor:
+    with _server_binding_cursor() as cursor:
         cursor.execute(_STATEMENT, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _server_binding_cursor():
+    """A cursor that sends the parameters apart from the SQL, so that psycopg can prepare the
+    statement once per connection (after `prepare_threshold` runs, see settings): PostgreSQL
+    then skips planning it, which cost more than running it (0.5 ms of 1 ms of its CPU a
+    click, against 0.3 ms in all prepared). Wrapped as Django wraps its own, so the query is
+    logged, counted and its errors translated."""
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def _clicked_progress(
