@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -73,11 +74,19 @@ def _locked_rows(*, learner: User, item: Item) -> tuple[Progress, list[Progress]
         )
         rows = list(locked.all())
     progress = next(row for row in rows if row.item_id == item.pk)
-    progress.twins = twins
+    progress.twins = [Twin(twin.pk, twin.roadmap_id, twin.slug) for twin in twins]
     return progress, [row for row in rows if row is not progress]
 
 
 _STATUS_FIELDS = ("status", "skip_reason", "started_at", "completed_at")
+
+
+class Twin(NamedTuple):
+    """A twin item as `progress.twins` gives it: what the page needs to swap its row."""
+
+    id: int
+    roadmap_id: int
+    slug: str
 
 
 def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "") -> Progress:
@@ -227,7 +236,9 @@ SELECT go.ready, go.changes, go.followed, go.now,
        old.id, old.status, old.skip_reason, old.note, old.project_url, old.started_at,
        old.completed_at, old.updated_at, new.started_at AS new_started_at,
        new.completed_at AS new_completed_at,
-       mine.item_ids AS mine_items, mine.statuses AS mine_statuses
+       -- Once, on the clicked item's row: the arrays cost more to read than the rest.
+       CASE WHEN items.id = %(item)s THEN mine.item_ids END AS mine_items,
+       CASE WHEN items.id = %(item)s THEN mine.statuses END AS mine_statuses
 FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
     LEFT JOIN new ON items.id = %(item)s
 """.format(
@@ -296,15 +307,14 @@ def _clicked_progress(
 ) -> Progress:
     """The clicked item's row as `_STATEMENT` left it, with what `set_status` tells about it."""
     written = rows[0]["ready"] and rows[0]["changes"]
-    statuses = dict(zip(rows[0]["mine_items"] or (), rows[0]["mine_statuses"] or (), strict=True))
+    clicked = next(row for row in rows if row["item_id"] == item.pk)
+    statuses = dict(zip(clicked["mine_items"] or (), clicked["mine_statuses"] or (), strict=True))
     twins = []
     for row in rows:
         if row["id"] is not None:
             statuses[row["item_id"]] = status.value if written else row["status"]
-        if row["item_id"] == item.pk:
-            clicked = row
-        elif row["active"]:
-            twins.append(Item(id=row["item_id"], roadmap_id=row["roadmap_id"], slug=row["slug"]))
+        if row is not clicked and row["active"]:
+            twins.append(Twin(id=row["item_id"], roadmap_id=row["roadmap_id"], slug=row["slug"]))
     progress = Progress(
         learner_id=learner.pk,
         item_id=item.pk,
