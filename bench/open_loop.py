@@ -85,6 +85,7 @@ async def open_loop(
     total = int(rate * duration)
     latencies: list[float] = []
     send_lag: list[float] = []
+    timeline: list[tuple[float, float]] = []  # (due, latency) in seconds from the start
     errors: dict[str, int] = {}
     learner_cycle = itertools.cycle(learners)
 
@@ -99,6 +100,7 @@ async def open_loop(
             errors[f"HTTP {status}"] = errors.get(f"HTTP {status}", 0) + 1
             return
         latencies.append(loop.time() - due)
+        timeline.append((due - start, loop.time() - due))
 
     cpu_before, machine_before = time.process_time(), _machine_cpu()
     start = loop.time() + 0.05
@@ -135,7 +137,23 @@ async def open_loop(
         "generator_cpu_share": cpu / wall,  # of one core
         "generator_cpu_ms_per_click": 1000 * cpu / max(total, 1),
         "machine_cpu_share": machine,  # of all cores
+        "slowest_seconds": _slowest_seconds(timeline),
     }
+
+
+def _slowest_seconds(timeline: list[tuple[float, float]], count: int = 3) -> list[dict]:
+    """The seconds of the run whose clicks waited longest (by p99): a stall shows up here as
+    one or two bad seconds, a server that can't keep up as a slope."""
+    by_second: dict[int, list[float]] = {}
+    for due, latency in timeline:
+        by_second.setdefault(int(due), []).append(latency)
+    worst = sorted(
+        by_second.items(), key=lambda pair: _percentile(sorted(pair[1]), 99), reverse=True
+    )
+    return [
+        {"second": second, "clicks": len(waits), "p99_ms": 1000 * _percentile(sorted(waits), 99)}
+        for second, waits in worst[:count]
+    ]
 
 
 def _percentile(sorted_values: list[float], p: float) -> float:
@@ -258,6 +276,12 @@ def main() -> int:
         f"({r['generator_cpu_ms_per_click']:.2f} ms a click), sends late by "
         f"≤ {r['send_lag_p99_ms']:.1f} ms at p99; machine busy {100 * r['machine_cpu_share']:.0f}%"
     )
+    for name in ("floor", "toggle"):
+        slowest = results[f"open: {name}"]["slowest_seconds"]
+        print(
+            f"slowest seconds, {name}: "
+            + ", ".join(f"{s['second']} s: p99 {s['p99_ms']:.0f} ms" for s in slowest)
+        )
     out = ROOT / "bench" / "results" / "open_loop.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rate": rate, "toggle_share": share, "results": results}, indent=2))
