@@ -7,7 +7,8 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, F
 from django.utils import timezone
 
@@ -292,8 +293,16 @@ def _server_binding_cursor():
     connection.ensure_connection()
     cursor = ServerBindingCursor(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
+        return _LoggedStatementCursor(cursor, connection)
     return connection.make_cursor(cursor)
+
+
+class _LoggedStatementCursor(CursorDebugWrapper):
+    def execute(self, sql, params=None):
+        # psycopg keeps no text of a prepared statement it runs, so the log would say None:
+        # log the SQL as written instead.
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _clicked_progress(
