@@ -152,10 +152,10 @@ def test_a_status_change_on_a_twin_is_one_event_and_a_bounded_number_of_queries(
 ):
     llm_python = item("llm", "python")
     follow_roadmap(learner=learner, roadmap=llm_python.roadmap)
-    # The statement finds the rows missing (it reads the twins and whether the roadmap is
-    # followed), insert them, the statement again: lock the rows in item order, update them
-    # all, record the event.
-    with django_assert_num_queries(3):
+    # The statement finds the rows missing and makes them (it reads the twins and whether the
+    # roadmap is followed), then runs again: lock the rows in item order, update them all,
+    # record the event.
+    with django_assert_num_queries(2):
         set_status(learner=learner, item=llm_python, status=Status.IN_PROGRESS)
 
     statuses = Progress.objects.filter(learner=learner, item__topic="python")
@@ -494,9 +494,9 @@ def test_a_factory_item_without_a_topic_has_no_twins_and_costs_no_extra_queries(
     lonely = ItemFactory(section=section)
     follow_roadmap(learner=learner, roadmap=section.roadmap)
 
-    # The statement (no row yet), insert, the statement again (with the concept's review
-    # card): nothing more for twins.
-    with django_assert_num_queries(3):
+    # The statement (no row yet: it makes it), the statement again (with the concept's
+    # review card): nothing more for twins.
+    with django_assert_num_queries(2):
         set_status(learner=learner, item=lonely, status=Status.DONE)
 
 

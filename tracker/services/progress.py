@@ -102,7 +102,8 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     statuses on the item's roadmap after the change (item id -> status), for its progress bars.
 
     On PostgreSQL a click on rows that exist, on a followed roadmap, is one statement in
-    autocommit (see `_STATEMENT`); the first click on an item or a roadmap takes a transaction.
+    autocommit (see `_STATEMENT`); the first click on an item takes two, and the first on a
+    roadmap a transaction.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
@@ -112,13 +113,8 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     rows = _run_statement(**arguments, force=False)
     started_following = False
     if not rows[0]["ready"]:
-        # The first click on the item (a row is missing) or on its roadmap (not followed). A
-        # new row says "not started", as a missing one does, so it needs no transaction.
-        missing = [row["item_id"] for row in rows if row["id"] is None]
-        if missing:
-            Progress.objects.bulk_create(
-                [Progress(learner=learner, item_id=pk) for pk in missing], ignore_conflicts=True
-            )
+        # The first click on the item (a row was missing: the statement made it, and a new
+        # row says "not started" as a missing one does) or on its roadmap (not followed).
         if status != Status.NOT_STARTED and not rows[0]["followed"]:
             # The change and the follow go together. Rows first, then the learner (as the
             # event's foreign key check does): the other order deadlocks with a second click.
@@ -153,10 +149,11 @@ def _follow_review_queue(
 # in item order (two clicks on two twins wait for each other instead of deadlocking; a row
 # changed meanwhile is read as committed), works out the dates from the clicked row,
 # updates every row, records the event, queues or unqueues the concept for spaced review (as
-# `_follow_review_queue`) and reads the roadmap's statuses for the bars. It
-# changes nothing unless every row exists and the roadmap is followed (or the status is "not
-# started"), or `force`: the caller then learns from `ready` and sees to both. `mine` is read
-# from the statement's snapshot, before the update: the caller lays the locked rows over it.
+# `_follow_review_queue`) and reads the roadmap's statuses for the bars. Unless `force`, it
+# changes nothing but make the missing rows when a row was missing or the roadmap is not
+# followed (and the status is not "not started"): the caller learns that from `ready`, follows
+# if need be and runs it again with `force`. `mine` is read from the statement's snapshot,
+# before the update: the caller lays the locked rows over it.
 _STATEMENT = """
 WITH items AS (
     SELECT item.id, item.roadmap_id, item.slug,
@@ -170,6 +167,16 @@ WITH items AS (
     WHERE learner_id = %(learner)s AND item_id IN (SELECT id FROM items)
     ORDER BY item_id
     FOR UPDATE
+), created AS (
+    -- The first click on an item: its missing rows are made, "not started" as a missing row
+    -- reads, for the caller's second run to lock and change. A row a racing click made first
+    -- is left to it (ON CONFLICT), and the second run waits for that click's commit.
+    INSERT INTO {progress} (learner_id, item_id, status, skip_reason, note, project_url,
+                            updated_at)
+    SELECT %(learner)s, items.id, '{not_started}', '', '', '', %(now)s
+    FROM items
+    WHERE NOT %(force)s AND items.id NOT IN (SELECT item_id FROM old)
+    ON CONFLICT (learner_id, item_id) DO NOTHING
 ), locked AS (
     -- The app's clock, but never before the rows' last change: a click that waited for
     -- another's lock comes after it in the history even if it read the clock first.
