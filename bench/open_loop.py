@@ -41,7 +41,16 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from load import ROOT, manage, prepare, recreate_database, serving, toggle_load
+from load import (
+    ROOT,
+    cpu_by_program,
+    cpu_per_request,
+    manage,
+    prepare,
+    recreate_database,
+    serving,
+    toggle_load,
+)
 
 TOGGLE_PATH = "/roadmaps/llm/%s/status/"
 FLOOR_PATH = "/bench/floor/%s/"
@@ -231,7 +240,10 @@ def main() -> int:
     def drive(base: str, path: str, slugs: list[str], rate: float) -> dict:
         if args.warmup:
             asyncio.run(open_loop(base, path, learners, slugs, rate, args.warmup))
-        return asyncio.run(open_loop(base, path, learners, slugs, rate, args.duration))
+        before = cpu_by_program()
+        result = asyncio.run(open_loop(base, path, learners, slugs, rate, args.duration))
+        result["cpu_ms"] = cpu_per_request(before, cpu_by_program(), result["scheduled"])
+        return result
 
     results: dict[str, dict] = {}
     floor_env = {**env, "DJANGO_SETTINGS_MODULE": "floor_settings"}
@@ -304,6 +316,12 @@ def main() -> int:
         f"({r['generator_cpu_ms_per_click']:.2f} ms a click), sends late by "
         f"≤ {r['send_lag_p99_ms']:.1f} ms at p99; machine busy {100 * r['machine_cpu_share']:.0f}%"
     )
+    for name in ("floor", "toggle"):
+        used = results[f"open: {name}"]["cpu_ms"]
+        print(
+            f"open loop, CPU ms a click, {name}: "
+            + ", ".join(f"{n} {v:.2f}" for n, v in used.items())
+        )
     for name in ("floor", "toggle"):
         slowest = results[f"open: {name}"]["slowest_seconds"]
         print(
