@@ -106,7 +106,7 @@ def test_an_unknown_status_is_refused_and_nothing_is_written(learner, item):
 
 
 @pytest.mark.needs_postgres  # the one-statement click; SQLite takes the ORM path
-def test_a_status_change_costs_one_query_and_the_first_click_three(
+def test_a_status_change_costs_one_query_and_the_first_click_two(
     learner, item, django_assert_num_queries
 ):
     set_status(learner=learner, item=item, status=Status.IN_PROGRESS)  # follows its roadmap
@@ -126,6 +126,49 @@ def test_a_status_change_costs_one_query_and_the_first_click_three(
     # No row yet: the statement makes it "not started" and says so, then runs again.
     with django_assert_num_queries(2):
         set_status(learner=learner, item=other, status=Status.DONE)
+
+
+@pytest.mark.needs_postgres
+def test_the_click_statement_is_planned_once_per_connection(learner, item):
+    # Planning was half of PostgreSQL's work on a click; the ORM's own queries stay unprepared.
+    for status in [Status.IN_PROGRESS, Status.DONE] * 4:
+        set_status(learner=learner, item=item, status=status)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    assert len(prepared) == 1
+    statement, runs = prepared[0]
+    assert "INSERT INTO tracker_progressevent" in statement
+    assert runs >= 3  # prepared after psycopg's threshold of runs, then reused
+
+
+@pytest.mark.needs_postgres
+def test_a_first_click_inside_a_transaction_never_relaxes_that_transactions_commit(learner, item):
+    # The test runs in a transaction, as a service calling set_status inside its own would:
+    # the first run's relaxed commit is only for the statement's own transaction.
+    set_status(learner=learner, item=item, status=Status.DONE)  # no row yet: two runs
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_click_in_its_own_transactions_is_applied_whole():
+    # Outside any transaction the first run commits without waiting for the disk; the second
+    # run, which carries the change, is an ordinary commit. Both leave the click applied.
+    item = ItemFactory()
+    learner = UserFactory()
+    follow_roadmap(learner=learner, roadmap=item.roadmap)
+    progress = set_status(learner=learner, item=item, status=Status.DONE)
+    assert progress.status == Status.DONE
+    row = Progress.objects.get(learner=learner, item=item)
+    assert (row.status, row.completed_at is not None) == (Status.DONE, True)
+    assert ProgressEvent.objects.filter(learner=learner, item=item).count() == 1
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")  # the relaxation ended with its transaction
+        assert cursor.fetchone() == ("on",)
 
 
 @pytest.mark.needs_postgres
