@@ -30,6 +30,7 @@ from tracker.models import (
     ProgressEvent,
     Rating,
     ReviewCard,
+    Roadmap,
     Status,
     SubmissionState,
     User,
@@ -177,6 +178,15 @@ def test_csv_export_lists_followed_roadmaps_in_the_learners_order(
     assert export_json(learner_client)["followed_roadmaps"] == ["python", "llm"]
     assert [row["roadmap"] for row in export_csv(learner_client, "follow")] == ["python", "llm"]
     assert "charlies-roadmap" not in both_exports(learner_client)
+
+
+def test_exports_keep_a_follow_of_a_roadmap_archived_since(learner_client, learner):
+    for slug in ("python", "retired"):
+        follow_roadmap(learner=learner, roadmap=RoadmapFactory(slug=slug))
+    Roadmap.objects.filter(slug="retired").update(archived_at=WHEN)
+
+    assert export_json(learner_client)["followed_roadmaps"] == ["python", "retired"]
+    assert [row["roadmap"] for row in export_csv(learner_client, "follow")] == ["python", "retired"]
 
 
 def test_exports_hold_the_learners_cohorts(learner_client, learner, cohort):

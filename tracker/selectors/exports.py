@@ -18,10 +18,10 @@ from tracker.models import (
     ProjectSubmission,
     ReviewCard,
     ReviewLog,
+    RoadmapFollow,
     User,
     WeekPlan,
 )
-from tracker.selectors.roadmaps import followed_roadmaps
 
 EXPORT_VERSION = 1
 
@@ -90,7 +90,7 @@ def export(learner: User) -> dict:
     return {
         "export_version": EXPORT_VERSION,
         "profile": {name: getattr(learner, name) for name in PROFILE_FIELDS},
-        "followed_roadmaps": [roadmap.slug for roadmap in followed_roadmaps(learner)],
+        "followed_roadmaps": _followed_slugs(learner),
         "progress": [
             {
                 "roadmap": row.item.roadmap.slug,
@@ -126,6 +126,17 @@ def export(learner: User) -> dict:
         "project_submissions": _project_submissions(learner),
         "review_cards": _review_cards(learner),
     }
+
+
+def _followed_slugs(learner: User) -> list[str]:
+    """Every roadmap the learner follows, in their order. Archived ones too: pages leave them
+    out, but the follow is still the learner's, as is their progress on archived items."""
+    follows = (
+        RoadmapFollow.objects.filter(learner=learner)
+        .select_related("roadmap")
+        .order_by("position", "created_at")
+    )
+    return [follow.roadmap.slug for follow in follows]
 
 
 def _named(item: Item) -> dict:
