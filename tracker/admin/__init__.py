@@ -6,5 +6,6 @@ from . import (  # noqa: F401
     links,
     plans,
     project_reviews,
+    review_cards,
     schedules,
 )
