@@ -1,2 +1,11 @@
 # One module per area; importing registers its ModelAdmins.
-from . import accounts, cohorts, content, links, plans, schedules  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    cohorts,
+    content,
+    links,
+    plans,
+    project_reviews,
+    review_cards,
+    schedules,
+)
