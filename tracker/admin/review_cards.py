@@ -48,7 +48,8 @@ class ReviewLogInline(admin.TabularInline):
 @admin.register(ReviewCard)
 class ReviewCardAdmin(admin.ModelAdmin):
     """Cards are made and rescheduled by the learner's ratings (services.spaced_review); staff
-    look, or delete a card (with its ratings) so the topic is scheduled afresh."""
+    look, or delete a card with its ratings, which takes the topic out of the learner's reviews
+    until it is next marked done."""
 
     list_display = ["learner", "item", "roadmap", "due", "last_review", "reps"]
     list_filter = [DueFilter, "item__roadmap"]
