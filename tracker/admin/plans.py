@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from tracker.admin.records import RecordAdmin
 from tracker.models import WeekPlan
 
 
 @admin.register(WeekPlan)
-class WeekPlanAdmin(admin.ModelAdmin):
+class WeekPlanAdmin(RecordAdmin):
     """Snapshots are written by the rollover and the plan page; staff look, or delete one to
     let the next hourly run (or the learner's next visit) plan that week afresh."""
 
@@ -21,13 +22,6 @@ class WeekPlanAdmin(admin.ModelAdmin):
         "created_at",
         "digest_sent_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # A snapshot is a record of what was planned: staff may view or delete, not edit.
-        return False
 
     @admin.display(description="planned hours")
     def planned_hours(self, obj: WeekPlan) -> int:

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from tracker.admin.records import RecordAdmin, RecordInline
 from tracker.models import ProjectReview, ProjectSubmission
 
 
-class ProjectReviewInline(admin.StackedInline):
-    """The mentor's decision, shown read-only: it is the mentor's word to the learner."""
+class ProjectReviewInline(RecordInline, admin.StackedInline):
+    """The mentor's decision, shown read-only: it is the mentor's word to the learner. Never
+    deleted alone: the submission would keep its decided state with no decision behind it."""
 
     model = ProjectReview
     fields = ["mentor", "decision", "comment", "created_at"]
@@ -19,19 +21,9 @@ class ProjectReviewInline(admin.StackedInline):
             .select_related("mentor", "submission__learner", "submission__item")
         )
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Alone, a submission would keep its decided state with no decision behind it.
-        return False
-
 
 @admin.register(ProjectSubmission)
-class ProjectSubmissionAdmin(admin.ModelAdmin):
+class ProjectSubmissionAdmin(RecordAdmin):
     """Learners submit and mentors decide on their own pages; staff look, or delete a
     submission (and its review) such as a spam link."""
 
@@ -62,16 +54,6 @@ class ProjectSubmissionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [ProjectReviewInline]
-
-    def get_queryset(self, request):
-        # The change page names the same relations as the list: load them with the row.
-        return super().get_queryset(request).select_related(*self.list_select_related)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="roadmap", ordering="item__roadmap__title")
     def roadmap(self, obj: ProjectSubmission):

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import admin
 from django.utils import timezone
 
+from tracker.admin.records import RecordAdmin, RecordInline
 from tracker.models import ReviewCard, ReviewLog
 
 
@@ -26,27 +27,18 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewLogInline(admin.TabularInline):
-    """The learner's own ratings, newest first, read-only."""
+class ReviewLogInline(RecordInline, admin.TabularInline):
+    """The learner's own ratings, newest first. The card's memory state was computed from
+    them: they go only with the card."""
 
     model = ReviewLog
     fields = ["rating", "reviewed_at", "next_due"]
     readonly_fields = fields
     ordering = ["-reviewed_at", "-id"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # The card's memory state was computed from these; they go only with the card.
-        return False
-
 
 @admin.register(ReviewCard)
-class ReviewCardAdmin(admin.ModelAdmin):
+class ReviewCardAdmin(RecordAdmin):
     """Cards are made and rescheduled by the learner's ratings (services.spaced_review); staff
     look, or delete a card with its ratings, which takes the topic out of the learner's reviews
     until it is next marked done."""
@@ -70,16 +62,6 @@ class ReviewCardAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [ReviewLogInline]
-
-    def get_queryset(self, request):
-        # The change page names the same relations as the list: load them with the row.
-        return super().get_queryset(request).select_related(*self.list_select_related)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="roadmap", ordering="item__roadmap__title")
     def roadmap(self, obj: ReviewCard):
