@@ -18,7 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.builders import pressed_status
-from tests.factories import ItemFactory, RoadmapFactory, SectionFactory, UserFactory
+from tests.factories import (
+    ItemFactory,
+    ReviewCardFactory,
+    ReviewLogFactory,
+    RoadmapFactory,
+    SectionFactory,
+    UserFactory,
+)
 from tracker import planning
 from tracker.content_io import export_data
 from tracker.models import (
@@ -27,6 +34,7 @@ from tracker.models import (
     Membership,
     Progress,
     ProgressEvent,
+    ReviewCard,
     Roadmap,
     RoadmapFollow,
     Status,
@@ -364,6 +372,55 @@ def test_joining_a_topic_reconciles_progress_without_deleting_any(
     ]
     assert Progress.objects.count() == rows_before + 1  # the mentor's alpha row is new
     assert "nothing to do" in run_import(content)
+
+
+def test_joining_a_topic_gives_each_learner_one_review_card_and_keeps_every_rating(
+    learner, mentor, tmp_path, settings
+):
+    settings.BASE_DIR = tmp_path
+    content = tmp_path / "content"
+    write_content(content, topic=None, topics="schema: 1\ntopics: []\n")
+    run_import(content)
+    alpha, beta = item("alpha", "python"), item("beta", "python")
+    # The learner had done both items before they were joined (a card each, with ratings);
+    # the mentor only beta.
+    for done in (alpha, beta):
+        set_status(learner=learner, item=done, status=Status.DONE)
+    older = ReviewCardFactory(learner=learner, item=alpha)
+    newer = ReviewCardFactory(learner=learner, item=beta)
+    ReviewCard.objects.filter(pk=older.pk).update(created_at=timezone.now().replace(year=2025))
+    ReviewLogFactory(card=older, rating="good")
+    ReviewLogFactory(card=newer, rating="hard")
+    ReviewCardFactory(learner=mentor, item=beta)
+    assert sorted(ReviewCard.objects.values_list("topic_key", flat=True)) == sorted(
+        [f"item:{alpha.pk}", f"item:{beta.pk}", f"item:{beta.pk}"]
+    )
+
+    write_content(content)
+    run_import(content)
+
+    mine = ReviewCard.objects.filter(learner=learner)
+    assert [(card.pk, card.topic_key) for card in mine] == [(older.pk, "python")]
+    assert sorted(mine.get().logs.values_list("rating", flat=True)) == ["good", "hard"]
+    assert ReviewCard.objects.get(learner=mentor).topic_key == "python"
+    # One card, so setting the topic back from done takes it out of the reviews.
+    set_status(learner=learner, item=item("beta", "python"), status=Status.IN_PROGRESS)
+    assert not ReviewCard.objects.filter(learner=learner).exists()
+    assert "nothing to do" in run_import(content)
+
+
+def test_an_item_leaving_its_topic_takes_its_card_back(learner, tmp_path, settings):
+    settings.BASE_DIR = tmp_path
+    content = tmp_path / "content"
+    write_content(content)
+    run_import(content)
+    alpha = item("alpha", "python")
+    ReviewCardFactory(learner=learner, item=alpha)  # keyed "python"
+
+    write_content(content, topic=None, topics="schema: 1\ntopics: []\n")
+    run_import(content)
+
+    assert ReviewCard.objects.get(learner=learner).topic_key == f"item:{alpha.pk}"
 
 
 def test_export_round_trips_topics(learner_client, learner, llm_and_data_science):

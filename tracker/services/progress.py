@@ -26,7 +26,12 @@ from tracker.models import (
 )
 from tracker.models.review_cards import topic_key
 from tracker.services.follows import follow_if_new
-from tracker.services.spaced_review import REVIEWED_KINDS, add_card, remove_cards
+from tracker.services.spaced_review import (
+    REVIEWED_KINDS,
+    add_card,
+    follow_topics,
+    remove_cards,
+)
 
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -466,7 +471,8 @@ def reconcile_topics() -> int:
     The importer calls it after items join a topic: the most advanced row (done, skipped, in
     progress, not started) gives its status and dates to its twins, and every distinct note
     is kept on all of them. No row is deleted and no event is recorded (the learner did
-    nothing). Returns how many rows it created or changed; two queries when none.
+    nothing). Returns how many rows it created or changed; three queries when none
+    (the last for review cards, which follow their topics: `spaced_review.follow_topics`).
     """
     topic_of = dict(
         Item.objects.active()
@@ -500,6 +506,7 @@ def reconcile_topics() -> int:
                 to_update.append(row)
     Progress.objects.bulk_create(to_create, ignore_conflicts=True)
     Progress.objects.bulk_update(to_update, [*fields, "updated_at"])
+    follow_topics()  # review cards are keyed by topic too
     # Bulk writes send no signals: say which learners' pages changed.
     page_cache.invalidate(learners={row.learner_id for row in [*to_create, *to_update]})
     return len(to_create) + len(to_update)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from tracker import page_cache, reviews
@@ -47,6 +49,56 @@ def remove_cards(*, learner: User, item: Item) -> int:
     """The item is no longer done: its card (its topic's) and the card's ratings go."""
     deleted, _ = ReviewCard.objects.filter(learner=learner, topic_key=topic_key(item)).delete()
     return deleted
+
+
+@transaction.atomic(savepoint=False)  # called inside the import's transaction
+def follow_topics() -> int:
+    """Give every card the key its item has now (`topic_key`), after an import joined items
+    into a topic or took one out: one card per learner and topic, as when it was made.
+
+    Where two cards meet on one key (the learner had done both items before they were joined)
+    the older one stays and the other's ratings move to it: no rating is lost. Returns how
+    many cards changed; one query when none.
+    """
+    wanted = Case(
+        When(item__topic="", then=Concat(Value("item:"), Cast("item_id", CharField()))),
+        default=F("item__topic"),
+        output_field=CharField(),
+    )
+    moving = list(
+        ReviewCard.objects.alias(wanted_key=wanted)
+        .exclude(topic_key=F("wanted_key"))
+        .annotate(new_key=wanted)
+        .order_by("created_at", "id")
+    )
+    if not moving:
+        return 0
+    staying = ReviewCard.objects.filter(
+        learner_id__in={card.learner_id for card in moving},
+        topic_key__in={card.new_key for card in moving},
+    ).exclude(pk__in=[card.pk for card in moving])
+    holder = {(card.learner_id, card.topic_key): card.pk for card in staying}
+    rekeyed, merged = [], {}
+    for card in moving:  # oldest first: the first card of a topic keeps it
+        key = (card.learner_id, card.new_key)
+        if key in holder:
+            merged[card.pk] = holder[key]
+        else:
+            holder[key] = card.pk
+            rekeyed.append(card)
+    for dropped, kept in merged.items():
+        ReviewLog.objects.filter(card_id=dropped).update(card_id=kept)
+    ReviewCard.objects.filter(pk__in=merged).delete()
+    # Through a key no card holds, so that two cards swapping keys never meet.
+    for card in rekeyed:
+        card.topic_key, card.final_key = f"moving:{card.pk}", card.new_key
+    ReviewCard.objects.bulk_update(rekeyed, ["topic_key"])
+    for card in rekeyed:
+        card.topic_key = card.final_key
+    ReviewCard.objects.bulk_update(rekeyed, ["topic_key"])
+    # Bulk writes send no signals: the dashboard and the plan count the cards.
+    page_cache.invalidate(learners={card.learner_id for card in moving})
+    return len(moving)
 
 
 @transaction.atomic
