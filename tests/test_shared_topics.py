@@ -292,6 +292,19 @@ def write_content(directory: Path, *, topic: str | None = "python", topics: str 
     (directory / "topics.yaml").write_text(topics)
 
 
+def write_content_without_topics(directory: Path) -> None:
+    write_content(directory, topic=None, topics="schema: 1\ntopics: []\n")
+
+
+def imported_without_topics(tmp_path: Path, settings) -> Path:
+    """Roadmaps alpha and beta, each with a "python" item that shares no topic yet."""
+    settings.BASE_DIR = tmp_path
+    content = tmp_path / "content"
+    write_content_without_topics(content)
+    run_import(content)
+    return content
+
+
 def run_import(directory: Path) -> str:
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -344,10 +357,7 @@ def test_reimporting_shared_topics_is_a_no_op(learner, llm_and_data_science):
 def test_joining_a_topic_reconciles_progress_without_deleting_any(
     learner, mentor, tmp_path, settings
 ):
-    settings.BASE_DIR = tmp_path
-    content = tmp_path / "content"
-    write_content(content, topic=None, topics="schema: 1\ntopics: []\n")
-    run_import(content)
+    content = imported_without_topics(tmp_path, settings)
     alpha, beta = item("alpha", "python"), item("beta", "python")
     set_status(learner=learner, item=alpha, status=Status.DONE)
     save_note(learner=learner, item=alpha, note="Alpha note")
@@ -377,10 +387,7 @@ def test_joining_a_topic_reconciles_progress_without_deleting_any(
 def test_joining_a_topic_gives_each_learner_one_review_card_and_keeps_every_rating(
     learner, mentor, tmp_path, settings
 ):
-    settings.BASE_DIR = tmp_path
-    content = tmp_path / "content"
-    write_content(content, topic=None, topics="schema: 1\ntopics: []\n")
-    run_import(content)
+    content = imported_without_topics(tmp_path, settings)
     alpha, beta = item("alpha", "python"), item("beta", "python")
     # The learner had done both items before they were joined (a card each, with ratings);
     # the mentor only beta.
@@ -417,7 +424,7 @@ def test_an_item_leaving_its_topic_takes_its_card_back(learner, tmp_path, settin
     alpha = item("alpha", "python")
     ReviewCardFactory(learner=learner, item=alpha)  # keyed "python"
 
-    write_content(content, topic=None, topics="schema: 1\ntopics: []\n")
+    write_content_without_topics(content)
     run_import(content)
 
     assert ReviewCard.objects.get(learner=learner).topic_key == f"item:{alpha.pk}"

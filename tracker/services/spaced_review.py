@@ -86,9 +86,10 @@ def follow_topics() -> int:
         else:
             holder[key] = card.pk
             rekeyed.append(card)
-    for dropped, kept in merged.items():
-        ReviewLog.objects.filter(card_id=dropped).update(card_id=kept)
-    ReviewCard.objects.filter(pk__in=merged).delete()
+    if merged:
+        moves = [When(card_id=dropped, then=Value(kept)) for dropped, kept in merged.items()]
+        ReviewLog.objects.filter(card_id__in=merged).update(card_id=Case(*moves))
+        ReviewCard.objects.filter(pk__in=merged).delete()
     # Through a key no card holds, so that two cards swapping keys never meet.
     for card in rekeyed:
         card.topic_key, card.final_key = f"moving:{card.pk}", card.new_key
