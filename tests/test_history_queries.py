@@ -209,3 +209,28 @@ def test_the_export_and_the_roadmap_bars_read_the_learners_rows_by_index(learner
     # export: progress rows, events (its followed roadmaps come from the follows table); the
     # bars: the learner's statuses
     assert _assert_history_read_by_index(captured) == 3
+
+
+@pytest.mark.django_db
+def test_every_index_on_the_tables_a_click_writes_is_one_no_other_already_covers():
+    # A click writes a row into each index of these tables (a status change is never a HOT
+    # update: the status is indexed), so an index whose columns begin another's costs every
+    # click and serves no read the longer one doesn't.
+    click_tables = ["tracker_progress", "tracker_progressevent"]
+    click_tables += ["tracker_reviewcard", "tracker_reviewlog"]  # a concept done or undone
+    for table in click_tables:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, table)
+        indexes = {
+            name: tuple(spec["columns"])
+            for name, spec in found.items()
+            if spec["index"] and not spec["primary_key"]
+        }
+        assert indexes, table
+        for name, columns in indexes.items():
+            if found[name]["unique"]:
+                continue  # a constraint, not only a way in
+            for other, longer in indexes.items():
+                assert other == name or longer[: len(columns)] != columns, (
+                    f"{table}: {name} {columns} is covered by {other} {longer}"
+                )

@@ -24,8 +24,10 @@ class ProgressQuerySet(models.QuerySet):
 class Progress(models.Model):
     """A learner's state on one item. One row per learner and item, enforced by the database."""
 
+    # No index of its own: progress_one_per_item starts with the learner. Every status change
+    # rewrites each index of the row (the status is indexed, so no update is HOT).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress", db_index=False
     )
     # PROTECT: content changes archive items, they never take progress with them.
     item = models.ForeignKey("tracker.Item", on_delete=models.PROTECT, related_name="progress")
@@ -70,7 +72,9 @@ class ProgressEvent(models.Model):
     item = models.ForeignKey("tracker.Item", on_delete=models.PROTECT, related_name="events")
     status = models.CharField(max_length=20, choices=Status.choices)
     previous_status = models.CharField(max_length=20, choices=Status.choices)
-    at = models.DateTimeField(db_index=True)
+    # No index of its own: every read of events is one learner's (progress_event_learner_at)
+    # or one item's, and each click inserts an event into every index.
+    at = models.DateTimeField()
 
     class Meta:
         ordering = ["-at"]

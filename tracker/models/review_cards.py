@@ -33,8 +33,12 @@ class ReviewCardQuerySet(models.QuerySet):
 
 
 class ReviewCard(models.Model):
+    # No index of its own: review_card_one_per_topic and review_card_learner_due start with it.
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_cards",
+        db_index=False,
     )
     # The item first finished; a shared topic's twins share this card through `topic_key`.
     item = models.ForeignKey("tracker.Item", on_delete=models.CASCADE, related_name="review_cards")
@@ -63,7 +67,10 @@ class ReviewCard(models.Model):
 class ReviewLog(models.Model):
     """One self-rating, kept for the learner's history (deleted with its card)."""
 
-    card = models.ForeignKey(ReviewCard, on_delete=models.CASCADE, related_name="logs")
+    # No index of its own: review_log_card_at starts with it.
+    card = models.ForeignKey(
+        ReviewCard, on_delete=models.CASCADE, related_name="logs", db_index=False
+    )
     rating = models.CharField(max_length=5, choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     # When the rating sent the card next: what the learner was told.
