@@ -219,7 +219,7 @@ def main() -> int:
         "--no-vacuum",
         dest="vacuum",
         action="store_false",
-        help="don't VACUUM the progress rows before each closed-loop run",
+        help="don't VACUUM the progress rows before each run",
     )
     parser.add_argument("--warmup", type=int, default=5, help="open-loop seconds not counted")
     parser.add_argument("--connections", type=int, default=50, help="closed-loop connections")
@@ -259,11 +259,14 @@ def main() -> int:
     wrk_learners = learners[: args.connections]
 
     def drive(base: str, path: str, slugs: list[str], rate: float) -> dict:
+        # As before each closed-loop run: neither view starts on the other's dead rows.
+        dead = vacuum(args.database_url) if args.vacuum else None
         if args.warmup:
             asyncio.run(open_loop(base, path, learners, slugs, rate, args.warmup))
         before = cpu_by_program()
         result = asyncio.run(open_loop(base, path, learners, slugs, rate, args.duration))
         result["cpu_ms"] = cpu_per_request(before, cpu_by_program(), result["scheduled"])
+        result["dead_rows_before_vacuum"] = dead
         return result
 
     results: dict[str, dict] = {}
