@@ -246,7 +246,11 @@ end
 
 def cpu_by_program() -> dict[str, float]:
     """CPU seconds used so far by each program on the machine (gunicorn counts as python),
-    from /proc: the difference over a run says where its CPU went."""
+    from /proc: the difference over a run says where its CPU went.
+
+    A process's count includes its children that ended (cutime, cstime): a database connection
+    closed mid-run (CONN_MAX_AGE) moves its CPU to the postmaster's count instead of taking it
+    off PostgreSQL's total."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -256,7 +260,7 @@ def cpu_by_program() -> dict[str, float]:
             continue  # the process ended
         name = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        seconds = sum(int(field) for field in fields[11:15]) / tick  # own and ended children's
         program = "postgres" if name.startswith("postgres") else name.split(":")[0]
         used[program] = used.get(program, 0.0) + seconds
     return used
