@@ -26,7 +26,7 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
-from tracker import planning
+from tracker import page_cache, planning
 from tracker.content_io import export_data
 from tracker.models import (
     Cohort,
@@ -582,6 +582,25 @@ def test_a_click_on_the_roadmap_page_updates_the_twin_row_on_the_same_page(
     )
     assert twin_row, "the twin's row on the same page is swapped out of band"
     assert pressed_status(html, technique) == "done"
+
+
+def test_a_click_with_a_twin_on_the_page_reads_both_rows_from_one_content_version(
+    learner_client, learner, llm_and_data_science, monkeypatch
+):
+    # One read of the shared cache's content version a click, not one a row: both rows come
+    # from the same content, and the twin costs no extra round trip to Redis.
+    follow(learner, "llm")
+    reads = []
+    content_version = page_cache.content_version
+    monkeypatch.setattr(page_cache, "content_version", lambda: reads.append(1) or content_version())
+    url = reverse("set_item_status", args=["llm", "rlhf"])
+
+    response = learner_client.post(
+        url, {"status": "done", "next": "/roadmaps/llm/"}, headers={"HX-Request": "true"}
+    )
+
+    assert pressed_status(response.content.decode(), item("llm", "technique-rlhf")) == "done"
+    assert len(reads) == 1
 
 
 def test_skipping_a_twin_with_a_reason_on_the_roadmap_page_shows_both_rows_skipped(

@@ -602,7 +602,11 @@ def row_parts(request: HttpRequest, slug: str, item_slug: str) -> RowParts | Non
     """The item's row in parts, cached per content version (None: no such active item).
     Shared between requests in this process: read them, never change them."""
     key = _shared_key(f"row-parts:{slug}:{item_slug}")
-    version = content_version()
+    # Once a request: a click on an item with a twin on the same page reads both rows, and
+    # they had better come from the same content.
+    version = getattr(request, "_row_parts_content_version", None)
+    if version is None:
+        version = request._row_parts_content_version = content_version()
     local = _local_rows.get(key)
     if local is not None and local[0] == version:
         return local[1]
