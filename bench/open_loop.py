@@ -8,9 +8,13 @@ at a steady rate, whether or not the server keeps up.
 Needs PostgreSQL, Redis and Debian's `wrk`, as bench/load.py (whose setup it reuses: a
 throwaway database, the content, learners with history, gunicorn with 2 sync workers).
 
-1. Closed loop, 50 connections, with wrk (one learner per connection): the floor (a view that
-   only signs the learner in, checks CSRF and updates one row; bench/floor_urls.py), then the
-   real toggle, each on its own gunicorn, in alternating rounds (`--rounds`). The toggle's
+1. Closed loop, 50 connections, with wrk (one learner per connection, random statuses on all
+   the LLM roadmap's items, each of which every learner already has a row for, as have its
+   shared-topic twins): the floor (a view that only signs the learner in, checks CSRF and
+   updates one row; bench/floor_urls.py), then the real toggle, each on its own gunicorn, in
+   alternating rounds (`--rounds`). `--closed-items first-six` clicks the roadmap's first six
+   items only: four are topics shared by 5-11 items across the series, whose twins every click
+   updates too, so the toggle writes 4.8 rows a click there against 2.6 over all items. The toggle's
    share of the floor's throughput in the median round is the first figure; every round's is
    printed, since a shared machine's spells move single runs by ±10 points.
 2. Open loop, wrk2-style, with the asyncio generator below: clicks are scheduled at a constant
@@ -218,6 +222,27 @@ def vacuum(url: str) -> int:
     return dead
 
 
+def rows_for_every_pair(learners: list[dict], slugs: list[str]) -> None:
+    """A progress row for each learner on each item and on its shared-topic twins, as after
+    their first clicks: the closed loop compares the click on existing rows (the floor only
+    updates rows), and wrk's lost-update check then covers every pair."""
+    from django.db.models import Q
+
+    from tracker.models import Item, Progress
+
+    clicked = Item.objects.filter(roadmap__slug="llm", slug__in=slugs)
+    topics = [topic for topic in clicked.values_list("topic", flat=True) if topic]
+    items = list(Item.objects.filter(Q(pk__in=clicked) | Q(topic__in=topics)))
+    Progress.objects.bulk_create(
+        [
+            Progress(learner_id=learner["user_id"], item=item)
+            for learner in learners
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def closed_loop(base: str, path: str, learners: list[dict], targets: list[str], duration: int):
     result = toggle_load(base, learners, targets, duration, path)
     result.pop("last_write")
@@ -240,6 +265,14 @@ def main() -> int:
     )
     parser.add_argument("--warmup", type=int, default=5, help="open-loop seconds not counted")
     parser.add_argument("--connections", type=int, default=50, help="closed-loop connections")
+    parser.add_argument(
+        "--closed-items",
+        choices=["all", "first-six"],
+        default="all",
+        help="the closed loop's clicks: on all the roadmap's items (as people click and as "
+        "the open loop does) or on its first six (four of them topics shared by 5-11 items "
+        "across the series, whose twins every click moves too: the worst case)",
+    )
     parser.add_argument("--learners", type=int, default=300, help="learners the clicks rotate over")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument(
@@ -274,6 +307,8 @@ def main() -> int:
     data = prepare(env, learners=max(args.learners, args.connections))
     learners, slugs = data["cookies"], data["items"]
     wrk_learners = learners[: args.connections]
+    closed_items = data["items"] if args.closed_items == "all" else data["targets"]
+    rows_for_every_pair(wrk_learners, closed_items)
 
     def drive(base: str, path: str, slugs: list[str], rate: float) -> dict:
         # As before each closed-loop run: neither view starts on the other's dead rows.
@@ -305,7 +340,7 @@ def main() -> int:
             ):
                 dead = vacuum(args.database_url) if args.vacuum else None
                 pair[name] = closed_loop(
-                    base, path, wrk_learners, data["targets"], args.closed_duration
+                    base, path, wrk_learners, closed_items, args.closed_duration
                 )
                 pair[name]["dead_rows_before_vacuum"] = dead
             pair["share"] = pair["toggle"]["rps"] / pair["floor"]["rps"]
