@@ -6,7 +6,8 @@ at a steady rate, whether or not the server keeps up.
         [--duration 20]
 
 Needs PostgreSQL, Redis and Debian's `wrk`, as bench/load.py (whose setup it reuses: a
-throwaway database, the content, learners with history, gunicorn with 2 sync workers).
+throwaway database, the content, learners with history), with gunicorn's sync workers two a
+core as bin/web starts them (`--workers`).
 
 1. Closed loop, 50 connections, with wrk (one learner per connection, random statuses on all
    the LLM roadmap's items, each of which every learner already has a row for, as have its
@@ -274,7 +275,12 @@ def main() -> int:
         "across the series, whose twins every click moves too: the worst case)",
     )
     parser.add_argument("--learners", type=int, default=300, help="learners the clicks rotate over")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="gunicorn sync workers (default: two a core, as bin/web)",
+    )
     parser.add_argument(
         "--rate", type=float, help="clicks/s (default: half the floor's closed-loop capacity)"
     )

@@ -205,8 +205,8 @@ if REDIS_URL:
         }
     }
 else:
-    # Files, not per-process memory: bin/web starts two workers, and a version bumped in one
-    # must reach the other. A database cache would need `createcachetable` everywhere.
+    # Files, not per-process memory: bin/web starts several workers, and a version bumped in
+    # one must reach the others. A database cache would need `createcachetable` everywhere.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
