@@ -173,11 +173,119 @@ def test_a_first_click_in_its_own_transactions_is_applied_whole():
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("first_clicks", [True, False], ids=["first-clicks", "followed"])
+def test_a_first_click_on_a_followed_roadmap_is_one_statement_with_everything_in_it(
+    django_assert_num_queries,
+):
+    concept = ItemFactory(kind=Item.Kind.CONCEPT, topic="attention")
+    twin = ItemFactory(kind=Item.Kind.TECHNIQUE, topic="attention")  # on another roadmap
+    learner = UserFactory()
+    follow_roadmap(learner=learner, roadmap=concept.roadmap)
+
+    with django_assert_num_queries(1):  # no row for either yet
+        progress = set_status(learner=learner, item=concept, status=Status.DONE)
+
+    assert (progress.status, progress.previous_status) == (Status.DONE, Status.NOT_STARTED)
+    assert progress.roadmap_statuses[concept.pk] == Status.DONE
+    rows = {row.item_id: row for row in Progress.objects.filter(learner=learner)}
+    assert {item_id: row.status for item_id, row in rows.items()} == {
+        concept.pk: Status.DONE,
+        twin.pk: Status.DONE,  # the twin's row too: one piece of progress
+    }
+    done = rows[concept.pk]
+    assert done.pk == progress.pk
+    assert done.started_at == done.completed_at == progress.completed_at is not None
+    event = ProgressEvent.objects.get(learner=learner)
+    assert (event.item_id, event.previous_status, event.status) == (
+        concept.pk,
+        Status.NOT_STARTED,
+        Status.DONE,
+    )
+    assert ReviewCard.objects.filter(learner=learner, item=concept).count() == 1
+
+    # Skipped straight away: started never, the reason kept.
+    other = ItemFactory(section=concept.section)
+    with django_assert_num_queries(1):
+        set_status(learner=learner, item=other, status=Status.SKIPPED, skip_reason="known")
+    row = Progress.objects.get(learner=learner, item=other)
+    assert (row.status, row.skip_reason, row.started_at, row.completed_at) == (
+        Status.SKIPPED,
+        "known",
+        None,
+        None,
+    )
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_click_that_loses_the_race_for_its_row_is_applied_after_the_winner():
+    # The racing click's row is made in another transaction and held uncommitted; the first
+    # click's insert waits on it, finds the row taken once it commits, undoes its whole
+    # statement and runs again on the row: its event follows the racer's status, never "not
+    # started", and there is one row.
+    item = ItemFactory()
+    learner = UserFactory()
+    follow_roadmap(learner=learner, roadmap=item.roadmap)
+    racer = connections.create_connection("default")
+    racer.set_autocommit(False)
+    with racer.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tracker_progress (learner_id, item_id, status, skip_reason, note,"
+            " project_url, started_at, updated_at) VALUES (%s, %s, 'in_progress', '', '', '',"
+            " now(), now())",
+            [learner.pk, item.pk],
+        )
+    outcome = {}
+
+    def click():
+        try:
+            outcome["progress"] = set_status(learner=learner, item=item, status=Status.DONE)
+        except Exception as error:
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    clicker = threading.Thread(target=click)
+    clicker.start()
+    with connections["default"].cursor() as cursor:
+        for _ in range(200):  # until the click waits for the racer's row
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'active' AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.02)
+        else:
+            pytest.fail(f"the click never waited for the racing row: {outcome}")
+    racer.commit()
+    racer.close()
+    clicker.join(timeout=10)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["progress"].previous_status == Status.IN_PROGRESS
+    row = Progress.objects.get(learner=learner, item=item)
+    assert (row.status, row.completed_at is not None) == (Status.DONE, True)
+    events = list(
+        ProgressEvent.objects.filter(learner=learner).values_list("previous_status", "status")
+    )
+    assert events == [(Status.IN_PROGRESS, Status.DONE)]
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "first_clicks",
+    [True, "followed", False],
+    ids=["first-clicks", "followed-first-clicks", "followed"],
+)
 def test_concurrent_clicks_leave_exactly_one_row_and_a_consistent_history(first_clicks):
     item = ItemFactory()
     learner = UserFactory()
-    if not first_clicks:
+    if first_clicks == "followed":
+        # No row, the roadmap followed: each click tries to make the row with its change, and
+        # all but one lose the race for it.
+        follow_roadmap(learner=learner, roadmap=item.roadmap)
+    elif not first_clicks:
         # The row exists and the roadmap is followed: every click is the one statement.
         follow_roadmap(learner=learner, roadmap=item.roadmap)
         ProgressFactory(learner=learner, item=item, status=Status.NOT_STARTED)

@@ -187,14 +187,22 @@ def test_setting_a_twin_back_to_not_started_resets_every_place(learner, llm_and_
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("first_clicks", [True, False], ids=["first-clicks", "followed"])
+@pytest.mark.parametrize(
+    "first_clicks",
+    [True, "followed", False],
+    ids=["first-clicks", "followed-first-clicks", "followed"],
+)
 def test_concurrent_clicks_on_two_twins_neither_deadlock_nor_disagree(first_clicks):
     learner = UserFactory()
     twins = [
         ItemFactory(section=SectionFactory(roadmap=RoadmapFactory(slug=slug)), topic="python")
         for slug in ("one", "two")
     ]
-    if not first_clicks:
+    if first_clicks == "followed":
+        # No rows, both roadmaps followed: each click tries to make both rows with its change.
+        for twin in twins:
+            follow_roadmap(learner=learner, roadmap=twin.roadmap)
+    elif not first_clicks:
         # The rows exist and both roadmaps are followed: every click is the one statement.
         for twin in twins:
             follow_roadmap(learner=learner, roadmap=twin.roadmap)

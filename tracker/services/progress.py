@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, F
@@ -106,16 +106,24 @@ def set_status(*, learner: User, item: Item, status: str, skip_reason: str = "")
     changed too (active ones, as `twins_of`), and `progress.roadmap_statuses` are the learner's
     statuses on the item's roadmap after the change (item id -> status), for its progress bars.
 
-    On PostgreSQL a click on rows that exist, on a followed roadmap, is one statement in
-    autocommit (see `_STATEMENT`); the first click on an item takes two, and the first on a
-    roadmap a transaction.
+    On PostgreSQL a click on a followed roadmap is one statement in autocommit (see
+    `_STATEMENT`), the first on an item too unless a twin has a row already or it is called
+    inside a transaction: then that click takes two. The first click on a roadmap takes a
+    transaction.
     """
     status = Status(status)
     skip_reason = skip_reason.strip()[:200] if status == Status.SKIPPED else ""
     if connection.vendor != "postgresql":
         return _set_status_locked(learner=learner, item=item, status=status, reason=skip_reason)
     arguments = {"learner": learner, "item": item, "status": status, "reason": skip_reason}
-    rows = _run_statement(**arguments, force=False)
+    try:
+        rows = _run_statement(**arguments, force=False)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) != FIRST_CLICK_RACED:
+            raise
+        # A racing first click made one of the rows first, and this statement undid itself
+        # (see `go.fresh`): the rows exist now, so this run locks them as any other click.
+        rows = _run_statement(**arguments, force=False)
     started_following = False
     if not rows[0]["ready"]:
         # The first click on the item (a row was missing: the statement made it, and a new
@@ -150,15 +158,21 @@ def _follow_review_queue(
         remove_cards(learner=learner, item=item)
 
 
+# Made by migration 0024 (PostgreSQL only): raises FIRST_CLICK_RACED, an SQLSTATE of ours.
+FIRST_CLICK_RACED_FUNCTION = "tracker_first_click_raced"
+FIRST_CLICK_RACED = "RT001"
+
+
 # The click as one statement. It locks the learner's rows for the item and its topic's twins
 # in item order (two clicks on two twins wait for each other instead of deadlocking; a row
 # changed meanwhile is read as committed), works out the dates from the clicked row,
 # updates every row, records the event, queues or unqueues the concept for spaced review (as
-# `_follow_review_queue`) and reads the roadmap's statuses for the bars. Unless `force`, it
-# changes nothing but make the missing rows when a row was missing or the roadmap is not
-# followed (and the status is not "not started"): the caller learns that from `ready`, follows
-# if need be and runs it again with `force`. `mine` is read from the statement's snapshot,
-# before the update: the caller lays the locked rows over it.
+# `_follow_review_queue`) and reads the roadmap's statuses for the bars. When no row exists
+# yet for the item or its twins on a followed roadmap, it makes them with the change in them
+# (`fresh`). Otherwise, unless `force`, it changes nothing but make the missing rows when some
+# were missing or the roadmap is not followed (and the status is not "not started"): the caller
+# learns that from `ready`, follows if need be and runs it again with `force`. `mine` is read
+# from the statement's snapshot, before the change: the caller lays the rows over it.
 _STATEMENT = """
 WITH items AS (
     SELECT item.id, item.roadmap_id, item.slug,
@@ -172,31 +186,51 @@ WITH items AS (
     WHERE learner_id = %(learner)s AND item_id IN (SELECT id FROM items)
     ORDER BY item_id
     FOR UPDATE
-), created AS (
-    -- The first click on an item: its missing rows are made, "not started" as a missing row
-    -- reads, for the caller's second run to lock and change. A row a racing click made first
-    -- is left to it (ON CONFLICT), and the second run waits for that click's commit.
-    INSERT INTO {progress} (learner_id, item_id, status, skip_reason, note, project_url,
-                            updated_at)
-    SELECT %(learner)s, items.id, '{not_started}', '', '', '', %(now)s
-    FROM items
-    WHERE NOT %(force)s AND items.id NOT IN (SELECT item_id FROM old)
-    ON CONFLICT (learner_id, item_id) DO NOTHING
 ), locked AS (
     -- The app's clock, but never before the rows' last change: a click that waited for
     -- another's lock comes after it in the history even if it read the clock first.
     SELECT count(*) AS rows, greatest(%(now)s, max(updated_at)) AS now FROM old
 ), go AS (
-    SELECT *, %(force)s OR (complete AND (%(status)s = '{not_started}' OR followed)) AS ready
+    SELECT complete, followed, fresh, changed OR fresh AS changes, now,
+           %(force)s OR fresh OR (complete AND (%(status)s = '{not_started}' OR followed))
+           AS ready
     FROM (
-        SELECT locked.rows = (SELECT count(*) FROM items) AS complete,
-               EXISTS (SELECT 1 FROM {follow}
-                       WHERE learner_id = %(learner)s AND roadmap_id = %(roadmap)s) AS followed,
-               EXISTS (SELECT 1 FROM old
-                       WHERE status <> %(status)s OR skip_reason <> %(reason)s) AS changes,
-               locked.now
-        FROM locked
-    ) facts
+        SELECT *,
+               -- The first click on an item of a followed roadmap, with no row for it or its
+               -- twins yet: `created` makes the rows with the change in them, in this one
+               -- statement. Only in its own transaction: a racing click that makes one of the
+               -- rows first aborts it (see the final SELECT) and the caller runs the two-step
+               -- path, and an abort would take an outer transaction with it.
+               NOT %(force)s AND %(own_transaction)s AND rows = 0 AND followed
+               AND %(status)s <> '{not_started}' AS fresh
+        FROM (
+            SELECT locked.rows, locked.rows = (SELECT count(*) FROM items) AS complete,
+                   EXISTS (SELECT 1 FROM {follow}
+                           WHERE learner_id = %(learner)s AND roadmap_id = %(roadmap)s)
+                   AS followed,
+                   EXISTS (SELECT 1 FROM old
+                           WHERE status <> %(status)s OR skip_reason <> %(reason)s) AS changed,
+                   locked.now
+            FROM locked
+        ) facts
+    ) decided
+), created AS (
+    -- The first click on an item: its missing rows are made. Fresh (above), with the change;
+    -- otherwise "not started", as a missing row reads, for the caller's second run to lock and
+    -- change. A row a racing click made first is left to it (ON CONFLICT), and the second run
+    -- waits for that click's commit.
+    INSERT INTO {progress} (learner_id, item_id, status, skip_reason, note, project_url,
+                            started_at, completed_at, updated_at)
+    SELECT %(learner)s, items.id,
+           CASE WHEN go.fresh THEN %(status)s ELSE '{not_started}' END,
+           CASE WHEN go.fresh THEN %(reason)s ELSE '' END, '', '',
+           CASE WHEN go.fresh AND %(status)s <> '{skipped}' THEN go.now END,
+           CASE WHEN go.fresh AND %(status)s = '{done}' THEN go.now END,
+           go.now
+    FROM items, go
+    WHERE NOT %(force)s AND items.id NOT IN (SELECT item_id FROM old)
+    ON CONFLICT (learner_id, item_id) DO NOTHING
+    RETURNING id, item_id, started_at, completed_at
 ), clicked AS (
     SELECT * FROM old WHERE item_id = %(item)s
 ), new AS (
@@ -218,15 +252,17 @@ WITH items AS (
     SELECT %(learner)s, %(item)s, %(status)s, clicked.status, go.now
     FROM clicked, go
     WHERE go.ready AND clicked.status <> %(status)s
+    UNION ALL
+    SELECT %(learner)s, %(item)s, %(status)s, '{not_started}', go.now FROM go WHERE go.fresh
 ), card_added AS (
     -- Spaced review: a concept just done is queued (its topic once, as `add_card`)...
     INSERT INTO {card} (learner_id, item_id, topic_key, stability, difficulty, due,
                         last_review, reps, created_at)
     SELECT %(learner)s, %(item)s, %(topic_key)s, %(stability)s, %(difficulty)s,
            go.now + %(first_due_after)s, go.now, 0, go.now
-    FROM clicked, go
-    WHERE %(queue_review)s AND go.ready
-      AND %(status)s = '{done}' AND clicked.status <> '{done}'
+    FROM go
+    WHERE %(queue_review)s AND go.ready AND %(status)s = '{done}'
+      AND (go.fresh OR EXISTS (SELECT 1 FROM clicked WHERE status <> '{done}'))
     ON CONFLICT (learner_id, topic_key) DO NOTHING
 ), undone AS (
     -- ...and one no longer done leaves the queue with its ratings (as `remove_cards`).
@@ -246,9 +282,13 @@ WITH items AS (
 )
 SELECT go.ready, go.changes, go.followed, go.now,
        items.id AS item_id, items.roadmap_id, items.slug, items.active,
-       old.id, old.status, old.skip_reason, old.note, old.project_url, old.started_at,
-       old.completed_at, old.updated_at, new.started_at AS new_started_at,
-       new.completed_at AS new_completed_at,
+       -- A fresh click's rows as they were before it: missing, so "not started".
+       coalesce(old.id, made.id) AS id, coalesce(old.status, '{not_started}') AS status,
+       coalesce(old.skip_reason, '') AS skip_reason, coalesce(old.note, '') AS note,
+       coalesce(old.project_url, '') AS project_url, old.started_at, old.completed_at,
+       old.updated_at,
+       CASE WHEN go.fresh THEN made.started_at ELSE new.started_at END AS new_started_at,
+       CASE WHEN go.fresh THEN made.completed_at ELSE new.completed_at END AS new_completed_at,
        -- Once, on the clicked item's row: the arrays cost more to read than the rest.
        CASE WHEN items.id = %(item)s THEN mine.item_ids END AS mine_items,
        CASE WHEN items.id = %(item)s THEN mine.statuses END AS mine_statuses,
@@ -257,9 +297,15 @@ SELECT go.ready, go.changes, go.followed, go.now,
        -- change, and waits as every change does. (For this transaction only, and only when it
        -- is the statement's own: an outer transaction keeps its durability.)
        CASE WHEN NOT go.ready AND %(own_transaction)s
-            THEN set_config('synchronous_commit', 'off', true) END AS relaxed_commit
+            THEN set_config('synchronous_commit', 'off', true) END AS relaxed_commit,
+       -- Fresh, every row must be this click's: one a racing click made first holds that
+       -- click's change, and the event and card above assumed none. Abort it all (nothing of
+       -- this statement is kept) for the caller to run the two-step path.
+       CASE WHEN go.fresh AND (SELECT count(*) FROM created) < (SELECT count(*) FROM items)
+            THEN {first_click_raced}() END AS raced
 FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
     LEFT JOIN new ON items.id = %(item)s
+    LEFT JOIN created made ON go.fresh AND made.item_id = items.id
 """.format(
     **{
         "item": Item._meta.db_table,
@@ -272,6 +318,7 @@ FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
         "not_started": Status.NOT_STARTED.value,
         "skipped": Status.SKIPPED.value,
         "done": Status.DONE.value,
+        "first_click_raced": FIRST_CLICK_RACED_FUNCTION,
     }
 )
 
