@@ -3,11 +3,21 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.test import Client
 
 from tests.factories import ItemFactory, ResourceFactory, RoadmapFactory, SectionFactory
 from tracker.models import Item, Section
+
+# How concurrent clicks begin: first clicks on a roadmap not followed yet (the change and the
+# follow in one transaction), first clicks on a followed one (each tries to make the rows with
+# its change, and all but one lose the race), or clicks on rows that exist.
+concurrent_starts = pytest.mark.parametrize(
+    "first_clicks",
+    [True, "followed", False],
+    ids=["first-clicks", "followed-first-clicks", "followed"],
+)
 
 
 def make_roadmap(n_items: int, slug: str = "llm"):

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.builders import concurrent_starts
 from tests.factories import ItemFactory, ProgressFactory, SectionFactory, UserFactory
 from tracker.models import Item, Progress, ProgressEvent, ReviewCard, Section, Status
 from tracker.services.follows import follow_roadmap
@@ -155,16 +156,22 @@ def test_a_first_click_inside_a_transaction_never_relaxes_that_transactions_comm
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_first_click_in_its_own_transactions_is_applied_whole():
-    # Outside any transaction the first run commits without waiting for the disk; the second
-    # run, which carries the change, is an ordinary commit. Both leave the click applied.
-    item = ItemFactory()
+def test_a_two_step_first_click_in_its_own_transactions_is_applied_whole(
+    django_assert_num_queries,
+):
+    # A twin has a row already, so the click is not fresh: outside any transaction the first
+    # run makes the missing row and commits without waiting for the disk; the second run,
+    # which carries the change, is an ordinary commit. Both leave the click applied.
+    item = ItemFactory(topic="bpe")
+    twin = ItemFactory(topic="bpe")
     learner = UserFactory()
     follow_roadmap(learner=learner, roadmap=item.roadmap)
-    progress = set_status(learner=learner, item=item, status=Status.DONE)
+    ProgressFactory(learner=learner, item=twin, status=Status.IN_PROGRESS)
+    with django_assert_num_queries(2):
+        progress = set_status(learner=learner, item=item, status=Status.DONE)
     assert progress.status == Status.DONE
-    row = Progress.objects.get(learner=learner, item=item)
-    assert (row.status, row.completed_at is not None) == (Status.DONE, True)
+    rows = Progress.objects.filter(learner=learner)
+    assert {(row.status, row.completed_at is not None) for row in rows} == {(Status.DONE, True)}
     assert ProgressEvent.objects.filter(learner=learner, item=item).count() == 1
     with connections["default"].cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")  # the relaxation ended with its transaction
@@ -273,11 +280,7 @@ def test_a_first_click_that_loses_the_race_for_its_row_is_applied_after_the_winn
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "first_clicks",
-    [True, "followed", False],
-    ids=["first-clicks", "followed-first-clicks", "followed"],
-)
+@concurrent_starts
 def test_concurrent_clicks_leave_exactly_one_row_and_a_consistent_history(first_clicks):
     item = ItemFactory()
     learner = UserFactory()

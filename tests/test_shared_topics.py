@@ -17,7 +17,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.builders import pressed_status
+from tests.builders import concurrent_starts, pressed_status
 from tests.factories import (
     ItemFactory,
     ReviewCardFactory,
@@ -187,11 +187,7 @@ def test_setting_a_twin_back_to_not_started_resets_every_place(learner, llm_and_
 
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "first_clicks",
-    [True, "followed", False],
-    ids=["first-clicks", "followed-first-clicks", "followed"],
-)
+@concurrent_starts
 def test_concurrent_clicks_on_two_twins_neither_deadlock_nor_disagree(first_clicks):
     learner = UserFactory()
     twins = [
