@@ -199,8 +199,8 @@ WITH items AS (
                -- The first click on an item of a followed roadmap, with no row for it or its
                -- twins yet: `created` makes the rows with the change in them, in this one
                -- statement. Only in its own transaction: a racing click that makes one of the
-               -- rows first aborts it (see the final SELECT) and the caller runs the two-step
-               -- path, and an abort would take an outer transaction with it.
+               -- rows first aborts it (see the final SELECT) for the caller to run it again on
+               -- the rows, and an abort would take an outer transaction with it.
                NOT %(force)s AND %(own_transaction)s AND rows = 0 AND followed
                AND %(status)s <> '{not_started}' AS fresh
         FROM (
@@ -300,7 +300,7 @@ SELECT go.ready, go.changes, go.followed, go.now,
             THEN set_config('synchronous_commit', 'off', true) END AS relaxed_commit,
        -- Fresh, every row must be this click's: one a racing click made first holds that
        -- click's change, and the event and card above assumed none. Abort it all (nothing of
-       -- this statement is kept) for the caller to run the two-step path.
+       -- this statement is kept) for the caller to run it again on the rows that now exist.
        CASE WHEN go.fresh AND (SELECT count(*) FROM created) < (SELECT count(*) FROM items)
             THEN {first_click_raced}() END AS raced
 FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
