@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tracker.admin.records import RecordAdmin, RecordInline
+from tracker.admin.records import ItemRecordAdmin, RecordInline
 from tracker.models import ProjectReview, ProjectSubmission
 
 
@@ -23,7 +23,7 @@ class ProjectReviewInline(RecordInline, admin.StackedInline):
 
 
 @admin.register(ProjectSubmission)
-class ProjectSubmissionAdmin(RecordAdmin):
+class ProjectSubmissionAdmin(ItemRecordAdmin):
     """Learners submit and mentors decide on their own pages; staff look, or delete a
     submission (and its review) such as a spam link."""
 
@@ -54,10 +54,6 @@ class ProjectSubmissionAdmin(RecordAdmin):
     ]
     readonly_fields = fields
     inlines = [ProjectReviewInline]
-
-    @admin.display(description="roadmap", ordering="item__roadmap__title")
-    def roadmap(self, obj: ProjectSubmission):
-        return obj.item.roadmap
 
     @admin.display(description="mentor", ordering="review__mentor__email")
     def mentor(self, obj: ProjectSubmission):

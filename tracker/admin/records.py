@@ -16,6 +16,14 @@ class RecordAdmin(admin.ModelAdmin):
         return False
 
 
+class ItemRecordAdmin(RecordAdmin):
+    """A record about one item (a submission, a review card): its roadmap as a column."""
+
+    @admin.display(description="roadmap", ordering="item__roadmap__title")
+    def roadmap(self, obj):
+        return obj.item.roadmap
+
+
 class RecordInline:
     """For a record's inline parts (a review, ratings): read-only, and they go only with the
     record. Mixed in before the inline's layout class."""
