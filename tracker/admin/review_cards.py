@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib import admin
 from django.utils import timezone
 
-from tracker.admin.records import RecordAdmin, RecordInline
+from tracker.admin.records import ItemRecordAdmin, RecordInline
 from tracker.models import ReviewCard, ReviewLog
 
 
@@ -38,7 +38,7 @@ class ReviewLogInline(RecordInline, admin.TabularInline):
 
 
 @admin.register(ReviewCard)
-class ReviewCardAdmin(RecordAdmin):
+class ReviewCardAdmin(ItemRecordAdmin):
     """Cards are made and rescheduled by the learner's ratings (services.spaced_review); staff
     look, or delete a card with its ratings, which takes the topic out of the learner's reviews
     until it is next marked done."""
@@ -62,7 +62,3 @@ class ReviewCardAdmin(RecordAdmin):
     ]
     readonly_fields = fields
     inlines = [ReviewLogInline]
-
-    @admin.display(description="roadmap", ordering="item__roadmap__title")
-    def roadmap(self, obj: ReviewCard):
-        return obj.item.roadmap
