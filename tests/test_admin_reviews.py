@@ -67,13 +67,24 @@ def test_submission_page_shows_the_mentors_decision_read_only(admin_client, revi
     assert "<textarea" not in html and 'name="state"' not in html
 
 
-def test_submission_search_finds_by_learner_email_and_item_title(admin_client, review):
-    ProjectSubmissionFactory(item__title="Other Project")
+@pytest.mark.parametrize(
+    ("record", "changelist", "other", "found", "title_word"),
+    [
+        ("review", SUBMISSIONS, ProjectSubmissionFactory, "Build A Chatbot", "Chatbot"),
+        ("card", CARDS, ReviewCardFactory, "Attention Concept", "Attention"),
+    ],
+    ids=["submissions", "review-cards"],
+)
+def test_search_finds_by_learner_email_and_item_title(
+    admin_client, request, record, changelist, other, found, title_word
+):
+    request.getfixturevalue(record)  # Alice's record on `found`
+    other(item__title="Unrelated Item")
 
-    for query in ("alice@example.com", "Chatbot"):
-        html = admin_client.get(reverse(SUBMISSIONS), {"q": query}).content.decode()
-        assert "Build A Chatbot" in html, query
-        assert "Other Project" not in html, query
+    for query in ("alice@example.com", title_word):
+        html = admin_client.get(reverse(changelist), {"q": query}).content.decode()
+        assert found in html, query
+        assert "Unrelated Item" not in html, query
 
 
 def test_submission_list_filters_by_state_and_decision(admin_client, review):
@@ -96,15 +107,6 @@ def test_card_list_and_page_show_learner_item_and_ratings(admin_client, card):
     assert page.status_code == 200
     assert "Attention Concept" in page.content.decode()
     assert "Hard" in page.content.decode()  # the rating, shown inline
-
-
-def test_card_search_finds_by_learner_email_and_item_title(admin_client, card):
-    ReviewCardFactory(item__title="Unrelated Topic")
-
-    for query in ("alice@example.com", "Attention"):
-        html = admin_client.get(reverse(CARDS), {"q": query}).content.decode()
-        assert "Attention Concept" in html, query
-        assert "Unrelated Topic" not in html, query
 
 
 def test_card_list_filters_by_due_date(admin_client, card):
