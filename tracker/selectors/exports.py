@@ -93,9 +93,7 @@ def export(learner: User) -> dict:
         "followed_roadmaps": _followed_slugs(learner),
         "progress": [
             {
-                "roadmap": row.item.roadmap.slug,
-                "item": row.item.slug,
-                "item_title": row.item.title,
+                **_named(row.item),
                 # Twins share one status and note; the topic says which rows are one.
                 "topic": row.item.topic,
                 "archived": row.item.archived_at is not None,
@@ -111,9 +109,7 @@ def export(learner: User) -> dict:
         ],
         "events": [
             {
-                "roadmap": event.item.roadmap.slug,
-                "item": event.item.slug,
-                "item_title": event.item.title,
+                **_named(event.item),
                 "previous_status": event.previous_status,
                 "status": event.status,
                 "at": event.at,
