@@ -144,6 +144,26 @@ def test_the_click_statement_is_planned_once_per_connection(learner, item):
 
 
 @pytest.mark.needs_postgres
+def test_the_click_statement_reaches_psycopg_with_its_placeholders_numbered(
+    learner, item, monkeypatch
+):
+    # psycopg re-parses %(name)s placeholders on every run of a statement over 4 kB, as the
+    # click's is: it gets PostgreSQL's own ($1, ...) and passes them on untouched.
+    import psycopg._queries
+
+    parsed = []
+    split_query = psycopg._queries._split_query
+    monkeypatch.setattr(
+        psycopg._queries, "_split_query", lambda *a, **k: parsed.append(1) or split_query(*a, **k)
+    )
+    set_status(learner=learner, item=item, status=Status.IN_PROGRESS)
+    parsed.clear()
+    set_status(learner=learner, item=item, status=Status.DONE)
+    assert parsed == []
+    assert Progress.objects.get(learner=learner, item=item).status == Status.DONE
+
+
+@pytest.mark.needs_postgres
 def test_a_first_click_inside_a_transaction_never_relaxes_that_transactions_commit(learner, item):
     # The test runs in a transaction, as a service calling set_status inside its own would:
     # the first run's relaxed commit is only for the statement's own transaction.

@@ -1,13 +1,15 @@
 """Writes to a learner's progress: statuses, notes, and deleting it all."""
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, connection, transaction
-from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+from django.db.backends.postgresql.base import CursorDebugWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, F
 from django.utils import timezone
@@ -323,6 +325,23 @@ FROM items CROSS JOIN go CROSS JOIN mine LEFT JOIN old ON old.item_id = items.id
 )
 
 
+def _numbered(statement: str) -> tuple[str, tuple[str, ...]]:
+    """The statement with PostgreSQL's own placeholders ($1, $2, ...: one for each `%(name)s`,
+    as psycopg would number them) and the names in their order. psycopg caches its parse of
+    the placeholders only for statements under 4 kB; this one is longer, so it parsed it
+    again on every click (0.09 ms, about a tenth of what the click costs above the floor)."""
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}"
+
+    return re.sub(r"%\((\w+)\)s", number, statement), tuple(names)
+
+
+_NUMBERED_STATEMENT, _STATEMENT_PARAMETERS = _numbered(_STATEMENT)
+
+
 def _run_statement(
     *, learner: User, item: Item, status: Status, reason: str, force: bool
 ) -> list[dict]:
@@ -345,7 +364,7 @@ def _run_statement(
         "first_due_after": first.due - now,
     }
     with _server_binding_cursor() as cursor:
-        cursor.execute(_STATEMENT, params)
+        cursor.execute(_NUMBERED_STATEMENT, [params[name] for name in _STATEMENT_PARAMETERS])
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -357,7 +376,8 @@ def _server_binding_cursor():
     click, against 0.3 ms in all prepared). Wrapped as Django wraps its own, so the query is
     logged, counted and its errors translated."""
     connection.ensure_connection()
-    cursor = ServerBindingCursor(connection.connection)
+    # Raw: the SQL already holds PostgreSQL's placeholders, and psycopg passes it as it is.
+    cursor = psycopg.RawCursor(connection.connection)
     if connection.queries_logged:
         return _LoggedStatementCursor(cursor, connection)
     return connection.make_cursor(cursor)
