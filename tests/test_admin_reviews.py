@@ -20,12 +20,6 @@ SUBMISSIONS = "admin:tracker_projectsubmission_changelist"
 CARDS = "admin:tracker_reviewcard_changelist"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories and the admin user hash a password each; the real hasher costs ~0.5 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def review(learner, mentor):
     return ProjectReviewFactory(
@@ -107,6 +101,9 @@ def test_card_list_and_page_show_learner_item_and_ratings(admin_client, card):
     assert page.status_code == 200
     assert "Attention Concept" in page.content.decode()
     assert "Hard" in page.content.decode()  # the rating, shown inline
+    # The page's title names the card by its learner, as progress rows are, not by an id.
+    title = page.content.decode().split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith(f"Alice · {card.topic_key} due")
 
 
 def test_card_list_filters_by_due_date(admin_client, card):

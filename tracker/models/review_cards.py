@@ -61,7 +61,8 @@ class ReviewCard(models.Model):
         indexes = [models.Index(fields=["learner", "due"], name="review_card_learner_due")]
 
     def __str__(self) -> str:
-        return f"{self.learner_id}: {self.topic_key} due {self.due:%Y-%m-%d}"
+        # As Progress names itself: the admin's titles, breadcrumbs and delete confirmations.
+        return f"{self.learner} · {self.topic_key} due {self.due:%Y-%m-%d}"
 
 
 class ReviewLog(models.Model):
