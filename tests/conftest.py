@@ -83,6 +83,13 @@ def outsider_client(client, outsider):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Personas, factories and sign-ups each hash a password, and the production hasher spends
+    # about half a second on one: most of the suite's time, for a hash no test is about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Factories write content without bumping the content version, so a page cached by one
     # test must not be served to the next.

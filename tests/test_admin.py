@@ -22,12 +22,6 @@ from tracker.page_cache import content_version
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Personas and the admin user hash a password each; the real hasher costs ~0.5 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def one_of_each_tracker_model() -> None:
     """Create a row for the content models, progress and a follow, so change pages have one.
 

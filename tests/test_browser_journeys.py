@@ -26,12 +26,6 @@ DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Journeys sign people up and in through the forms: a slow hasher only costs time here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def llm(transactional_db):
     call_command("import_roadmap", "content/llm.yaml", verbosity=0)

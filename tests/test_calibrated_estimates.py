@@ -26,11 +26,6 @@ MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 MINI = Path(__file__).parent / "data/import/mini.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def items(db):
     section = SectionFactory(title="Basics")

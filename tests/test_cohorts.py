@@ -17,11 +17,6 @@ from tracker.services import cohorts as services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user) -> Client:
     client = Client()
     if user is not None:

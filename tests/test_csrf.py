@@ -1,14 +1,8 @@
 """CSRF: every change is a POST that needs the token; a GET never changes anything."""
 
-import pytest
 from django.test import Client
 
 from tests.builders import client_for
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _post_endpoints(cohort, item) -> list[str]:

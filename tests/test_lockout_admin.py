@@ -11,12 +11,6 @@ from tests.factories import UserFactory
 ADMIN_LOGIN = "/admin/login/?next=/admin/tracker/item/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # Every attempt hashes a password; the default hasher makes that seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_user(db):
     return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)

@@ -509,12 +509,6 @@ class OneTruth(RuleBasedStateMachine):
 # ---- the two runs ---------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Five users per example: the real hasher would be most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_every_page_agrees_with_no_page_cache(transactional_db, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     run_state_machine_as_test(OneTruth, settings=RUN_SETTINGS)

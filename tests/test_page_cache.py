@@ -31,11 +31,6 @@ ROADMAP = "/roadmaps/llm/"
 DASHBOARD = "/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def items(db):
     _, made = make_roadmap(8)

@@ -7,12 +7,6 @@ from django.test import Client
 from tests.builders import client_for
 from tracker.services.progress import set_status
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 ROADMAP = "/roadmaps/llm/"
 
 

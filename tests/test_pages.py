@@ -81,12 +81,6 @@ def main_of(html: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Personas and the admin user hash a password each; the real hasher costs ~0.5 s a time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
     yield

@@ -30,12 +30,6 @@ def _frozen(time_machine):
     time_machine.move_to(MONDAY, tick=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Fifty learners with real PBKDF2 hashes take half a minute; the hash is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def roadmap(db):
     return RoadmapFactory(title="LLM roadmap")

@@ -34,11 +34,6 @@ pytestmark = pytest.mark.django_db
 REPO = "https://github.com/alice/chatbot"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def project(cohort):
     """A project of the cohort's roadmap."""

@@ -6,11 +6,6 @@ from django.test import Client
 from tests.builders import client_for
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def roadmap_items(db):
     from tests.builders import make_roadmap
