@@ -215,6 +215,7 @@ def test_exports_never_hold_another_learners_cohorts(learner_client, outsider):
 def test_exports_hold_the_learners_stored_weekly_plans(learner_client, learner, tracked):
     concept, project = tracked
     first, second = WeekPlanFactory.create_batch(2, learner=learner, weekly_hours=6)
+    first.review_hours = 2
     first.entries = [
         {"item": concept.pk, "title": "Tokenizers", "hours": 4},
         {"item": project.pk, "title": "Chatbot", "hours": 2, "continues_next": True},
@@ -227,6 +228,7 @@ def test_exports_hold_the_learners_stored_weekly_plans(learner_client, learner, 
         str(second.week_start),
     ]
     assert weeks[0]["weekly_hours"] == 6
+    assert (weeks[0]["review_hours"], weeks[1]["review_hours"]) == (2, None)
     assert [
         (e["roadmap"], e["item"], e["item_title"], e["hours"]) for e in weeks[0]["entries"]
     ] == [

@@ -325,6 +325,38 @@ def test_the_weekly_rollover_plans_the_same_review_time(alice, concepts, time_ma
     expected = plan_reads.this_week_entries(alice, plan_reads.load_plan_inputs(alice), MONDAY)
     assert snapshot.entries == expected
     assert sum(entry["hours"] for entry in expected) == alice.weekly_hours - 2
+    assert snapshot.review_hours == 2  # what the list left room for, as /plan/ saves it
+
+
+def test_reviews_that_come_due_mid_week_say_how_far_past_its_hours_they_take_the_week(
+    alice, concepts, time_machine
+):
+    alice.weekly_hours = 6
+    alice.save()
+    client = client_of(alice)
+    time_machine.move_to(MONDAY, tick=False)
+    page = client.get("/plan/").content.decode()
+    assert "none due this week" in page  # the list takes all 6 h
+    # On Tuesday three concepts are done; their first reviews fall due on Thursday.
+    time_machine.move_to(MONDAY + timedelta(days=1), tick=False)
+    for item in concepts[1:4]:
+        set_status(learner=alice, item=item, status=Status.DONE)
+
+    page = client.get("/plan/").content.decode()
+
+    # 3 reviews of 8 h concepts: 72 min, 2 whole hours on top of a 6 h list.
+    assert "3 due this week, about 2 h reserved of your 6 h" in page
+    assert "take the week 2 h past your 6 h" in page
+    assert '<a href="#this-week">Re-plan this week</a>' in page
+
+    client.post(reverse("plan_replan"))
+    page = client.get("/plan/").content.decode()
+
+    assert "3 due this week, about 2 h reserved of your 6 h" in page
+    assert "past your 6 h" not in page
+    snapshot = WeekPlan.objects.get(learner=alice, week_start=date(2026, 3, 2))
+    assert snapshot.review_hours == 2
+    assert snapshot.planned_hours <= 4
 
 
 def test_the_digest_mentions_the_reviews_due_this_week(alice, concepts, time_machine):

@@ -18,6 +18,7 @@ class WeekPlanAdmin(RecordAdmin):
         "learner",
         "week_start",
         "weekly_hours",
+        "review_hours",
         "entries",
         "created_at",
         "digest_sent_at",

@@ -24,6 +24,11 @@ class WeekPlan(models.Model):
     )
     week_start = models.DateField(help_text="The Monday, in the learner's time zone.")
     weekly_hours = models.PositiveSmallIntegerField(help_text="The budget when it was planned.")
+    # Reviews that come due after the list was made are told apart by this: the list left room
+    # for these hours only. None: saved before snapshots kept it.
+    review_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The hours it reserved for spaced review when planned."
+    )
     entries = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set once the weekly digest for this week went out: the rollover's idempotence marker.

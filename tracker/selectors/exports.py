@@ -167,6 +167,7 @@ def _week_plans(learner: User) -> list[dict]:
         {
             "week_start": week.week_start,
             "weekly_hours": week.weekly_hours,
+            "review_hours": week.review_hours,
             "entries": [_plan_entry(entry, items.get(entry["item"])) for entry in week.entries],
         }
         for week in weeks

@@ -680,6 +680,13 @@ def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[
     return _entries_json(week, inputs.hours_factor)
 
 
+def this_week_review_hours(learner: User, inputs: PlanInputs, now: datetime) -> int:
+    """The hours the learner's current week reserves for spaced review as of `now` (what /plan/
+    says is reserved): a snapshot keeps them, so reviews that come due later stand out."""
+    budget = _review_weeks(learner, inputs, now).get(planning.week_start(now, learner.time_zone))
+    return budget.reserved_hours if budget else 0
+
+
 def more_work_entries(learner: User, inputs: PlanInputs, current: list[dict], now: datetime):
     """The entries "pull in more work" adds to this week: the plan's next week's worth."""
     start = planning.week_start(now, learner.time_zone)
@@ -771,6 +778,22 @@ class PlanView:
     @property
     def this_week_hours(self) -> int:
         return sum(row.hours for row in self.this_week)
+
+    @property
+    def reviews_over_hours(self) -> int:
+        """By how many hours reviews that came due after this week's list was made take the list
+        and its reviews past the weekly hours (concepts done since bring reviews due within
+        days), until the week is re-planned. Only the reviews' growth counts: work the learner
+        pulled in is theirs. 0 once the list is worked through (re-planning would not help)
+        or when the snapshot predates the record of its review hours."""
+        snapshot, reviews = self.this_week_snapshot, self.position.reviews_this_week
+        if snapshot is None or snapshot.review_hours is None or reviews is None:
+            return 0
+        if self.week_done or self.all_done:
+            return 0
+        grown = reviews.reserved_hours - snapshot.review_hours
+        over = self.this_week_hours + reviews.reserved_hours - self.learner.weekly_hours
+        return max(0, min(grown, over))
 
     @property
     def this_week_done_hours(self) -> int:

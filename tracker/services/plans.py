@@ -28,6 +28,7 @@ from tracker.selectors.plans import (
     load_plan_inputs_for,
     more_work_entries,
     this_week_entries,
+    this_week_review_hours,
     weekly_digest,
 )
 
@@ -58,20 +59,20 @@ def save_week_plan(
     existing = WeekPlan.objects.filter(learner=learner, week_start=start).first()
     if existing and not replace:
         return existing, False
-    entries = this_week_entries(learner, inputs or load_plan_inputs(learner), now)
+    inputs = inputs or load_plan_inputs(learner)
+    planned = {
+        "weekly_hours": learner.weekly_hours,
+        "review_hours": this_week_review_hours(learner, inputs, now),
+        "entries": this_week_entries(learner, inputs, now),
+    }
     if existing:
-        existing.entries = entries
-        existing.weekly_hours = learner.weekly_hours
-        existing.save(update_fields=["entries", "weekly_hours"])
+        for name, value in planned.items():
+            setattr(existing, name, value)
+        existing.save(update_fields=list(planned))
         return existing, False
     try:
         with transaction.atomic():
-            snapshot = WeekPlan.objects.create(
-                learner=learner,
-                week_start=start,
-                weekly_hours=learner.weekly_hours,
-                entries=entries,
-            )
+            snapshot = WeekPlan.objects.create(learner=learner, week_start=start, **planned)
     except IntegrityError:
         return WeekPlan.objects.get(learner=learner, week_start=start), False
     return snapshot, True
@@ -273,6 +274,7 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
                 learner=learner,
                 week_start=start,
                 weekly_hours=learner.weekly_hours,
+                review_hours=this_week_review_hours(learner, inputs[learner.pk], now),
                 entries=this_week_entries(learner, inputs[learner.pk], now),
             )
             for learner in to_plan
