@@ -83,10 +83,13 @@ def outsider_client(client, outsider):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords(request, settings):
     # Personas, factories and sign-ups each hash a password, and the production hasher spends
     # about half a second on one: most of the suite's time, for a hash no test is about.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A server started in another process has the production settings, and only their
+    # hashers can check a password it is sent: such tests are marked `real_passwords`.
+    if request.node.get_closest_marker("real_passwords") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

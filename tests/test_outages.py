@@ -308,6 +308,7 @@ def test_gunicorn_answers_healthz_503_within_seconds_when_the_database_never_ans
 
 @pytest.mark.slow
 @pytest.mark.needs_postgres
+@pytest.mark.real_passwords
 def test_gunicorn_with_redis_down_signs_in_and_serves_pages_from_the_database(
     tmp_path, transactional_db, password
 ):
