@@ -482,3 +482,31 @@ def test_a_version_bump_is_one_redis_round_trip_and_never_makes_up_a_version(set
     with pytest.raises(ValueError):
         redis_cache.incr("bump-test")
     assert redis_cache.get("bump-test") is None
+
+
+@pytest.mark.needs_redis
+def test_clearing_the_cache_keeps_the_task_queue_that_shares_its_redis_database(settings):
+    # One REDIS_URL serves the cache and Celery's broker; Django's clear() would FLUSHDB.
+    import redis
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "tracker.redis_cache.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "roadmap[test]",  # glob characters match only themselves
+        }
+    }
+    redis_cache = caches["default"]
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.delete("celery", "roadmapt:1:other")
+    broker.lpush("celery", "a queued task")
+    broker.set("roadmapt:1:other", "not ours")  # would match an unescaped [test]
+    redis_cache.set_many({f"page-{n}": n for n in range(2500)}, None)  # more than a batch
+
+    assert redis_cache.clear()
+
+    assert redis_cache.get_many([f"page-{n}" for n in range(2500)]) == {}
+    assert broker.lrange("celery", 0, -1) == [b"a queued task"]
+    assert broker.get("roadmapt:1:other") == b"not ours"
+    broker.delete("celery", "roadmapt:1:other")

@@ -11,6 +11,7 @@ every few seconds instead of one per cache call.
 """
 
 import logging
+import re
 import time
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -77,8 +78,22 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def delete_many(self, keys):
         self._guarded(super().delete_many, None, keys)
 
-    def clear(self):
-        return self._guarded(super().clear, False)
+    def clear_matching(self, pattern: str) -> bool:
+        """Delete the keys that match a glob `pattern`, a batch at a time (SCAN, then DEL)."""
+
+        def delete_matching():
+            client = self.get_client(write=True)
+            batch = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) == 1000:
+                    client.delete(*batch)
+                    batch.clear()
+            if batch:
+                client.delete(*batch)
+            return True
+
+        return self._guarded(delete_matching, False)
 
     def incr(self, key, delta):
         # Unreachable reads as missing, which is how Django's incr() reports a missing key;
@@ -109,3 +124,10 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def clear(self) -> bool:
+        """Delete this cache's keys, and only those. Django's clear() is FLUSHDB, and Celery's
+        broker shares the database (one REDIS_URL): clearing the cache would drop every
+        queued task with it."""
+        prefix = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix)
+        return self._cache.clear_matching(f"{prefix}:*")
