@@ -220,3 +220,51 @@ def test_the_theme_switch_returns_to_the_same_page_without_javascript(browser, l
     context.close()
     people["learner"].refresh_from_db()
     assert people["learner"].theme == ColourTheme.DARK
+
+
+# Every colour token of the stylesheet's :root, as the browser resolves it on the page.
+TOKEN_COLOURS_JS = """() => {
+  const names = [];
+  for (const sheet of document.styleSheets) {
+    for (const rule of sheet.cssRules) {
+      if (rule.selectorText !== ":root") continue;
+      for (const name of rule.style) {
+        const value = rule.style.getPropertyValue(name);
+        if (name.startsWith("--") && /#|light-dark|var\\(/.test(value)) names.push(name);
+      }
+    }
+  }
+  const probe = document.createElement("span");
+  document.body.append(probe);
+  const colours = {};
+  for (const name of names) {
+    probe.style.color = `var(${name})`;
+    colours[name] = getComputedStyle(probe).color;
+  }
+  probe.remove();
+  return colours;
+}"""
+
+
+@pytest.mark.browser
+def test_a_theme_looks_the_same_whether_the_device_or_the_user_chose_it(
+    browser, live_server, transactional_db
+):
+    # One set of tokens serves both ways in: the device's scheme, and the user's own switch.
+    colours = {}
+    for theme in (ColourTheme.SYSTEM, ColourTheme.LIGHT, ColourTheme.DARK):
+        user = UserFactory(email=f"{theme}@example.com", theme=theme)
+        for device in ("light", "dark"):
+            context = browser_context(browser, live_server, user, color_scheme=device)
+            page = context.new_page()
+            page.goto("/me/")
+            colours[theme, device] = page.evaluate(TOKEN_COLOURS_JS)
+            context.close()
+
+    light, dark = colours[ColourTheme.SYSTEM, "light"], colours[ColourTheme.SYSTEM, "dark"]
+    assert len(light) >= 20  # the colour tokens were found
+    assert light["--wash"] == BACKGROUND["light"] and dark["--wash"] == BACKGROUND["dark"]
+    assert {name for name in light if light[name] != dark[name]} >= {"--ink", "--paper", "--ok"}
+    for device in ("light", "dark"):
+        assert colours[ColourTheme.LIGHT, device] == light, device
+        assert colours[ColourTheme.DARK, device] == dark, device
