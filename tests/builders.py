@@ -161,6 +161,22 @@ def browser_context(browser, live_server, user=None, **options):
     return context
 
 
+def token_colour(page, name: str) -> str:
+    """The colour a stylesheet token (`--muted`) gives on the page, as getComputedStyle says
+    it: a token's own value may be light-dark(…), resolved only where it is used."""
+    return page.evaluate(
+        """(name) => {
+          const probe = document.createElement("span");
+          probe.style.color = `var(${name})`;
+          document.body.append(probe);
+          const colour = getComputedStyle(probe).color;
+          probe.remove();
+          return colour;
+        }""",
+        name,
+    )
+
+
 # For browser tests: the outermost elements sticking out past the right edge, to say what
 # to fix when a page scrolls sideways.
 WIDEST_JS = """() => {
