@@ -14,7 +14,7 @@ from tracker import tasks
 from tracker.models import RoadmapFollow, Status, WeekPlan
 from tracker.page_cache import learner_version
 from tracker.schedules import ensure_schedules
-from tracker.selectors.plans import load_plan_inputs, this_week_entries
+from tracker.selectors.plans import load_plan_inputs, this_week_plan
 from tracker.services import plans
 
 
@@ -311,7 +311,7 @@ def test_a_chunk_saves_the_same_snapshots_as_saving_each_learner_alone(roadmap_i
     assert result.snapshots_created == 4
     for learner in learners:
         snapshot = WeekPlan.objects.get(learner=learner)
-        expected = this_week_entries(learner, load_plan_inputs(learner), MONDAY)
+        expected = this_week_plan(learner, load_plan_inputs(learner), MONDAY)["entries"]
         assert snapshot.entries == expected and expected
         assert (snapshot.week_start, snapshot.weekly_hours) == (
             date(2026, 3, 2),

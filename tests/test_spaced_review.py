@@ -322,7 +322,9 @@ def test_the_weekly_rollover_plans_the_same_review_time(alice, concepts, time_ma
     plans.plan_chunk(chunk=chunk, now=MONDAY)
 
     snapshot = WeekPlan.objects.get(learner=alice)
-    expected = plan_reads.this_week_entries(alice, plan_reads.load_plan_inputs(alice), MONDAY)
+    expected = plan_reads.this_week_plan(alice, plan_reads.load_plan_inputs(alice), MONDAY)[
+        "entries"
+    ]
     assert snapshot.entries == expected
     assert sum(entry["hours"] for entry in expected) == alice.weekly_hours - 2
     assert snapshot.review_hours == 2  # what the list left room for, as /plan/ saves it

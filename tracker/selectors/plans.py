@@ -666,25 +666,25 @@ def _entries_json(week: planning.Week | None, factor: float | None = None) -> li
     ]
 
 
-def this_week_entries(learner: User, inputs: PlanInputs, now: datetime) -> list[dict]:
-    """The entries a snapshot of the learner's current week stores, planned from `now`."""
+def this_week_plan(learner: User, inputs: PlanInputs, now: datetime) -> dict:
+    """What a snapshot of the learner's current week stores, planned from `now`: the budget,
+    the review hours the week reserves (what /plan/ says is reserved; kept so that reviews
+    coming due later stand out) and the entries."""
+    review_hours = _review_hours(learner, inputs, now)
     plan = planning.make_plan(
         plan_items(inputs, {}),
         weekly_hours=learner.weekly_hours,
         time_zone=learner.time_zone,
         today=now,
-        review_hours=_review_hours(learner, inputs, now),
+        review_hours=review_hours,
     )
     current = planning.week_start(now, learner.time_zone)
     week = plan.weeks[0] if plan.weeks and plan.weeks[0].start == current else None
-    return _entries_json(week, inputs.hours_factor)
-
-
-def this_week_review_hours(learner: User, inputs: PlanInputs, now: datetime) -> int:
-    """The hours the learner's current week reserves for spaced review as of `now` (what /plan/
-    says is reserved): a snapshot keeps them, so reviews that come due later stand out."""
-    budget = _review_weeks(learner, inputs, now).get(planning.week_start(now, learner.time_zone))
-    return budget.reserved_hours if budget else 0
+    return {
+        "weekly_hours": learner.weekly_hours,
+        "review_hours": review_hours.get(current, 0),
+        "entries": _entries_json(week, inputs.hours_factor),
+    }
 
 
 def more_work_entries(learner: User, inputs: PlanInputs, current: list[dict], now: datetime):

@@ -27,8 +27,7 @@ from tracker.selectors.plans import (
     load_plan_inputs,
     load_plan_inputs_for,
     more_work_entries,
-    this_week_entries,
-    this_week_review_hours,
+    this_week_plan,
     weekly_digest,
 )
 
@@ -59,12 +58,7 @@ def save_week_plan(
     existing = WeekPlan.objects.filter(learner=learner, week_start=start).first()
     if existing and not replace:
         return existing, False
-    inputs = inputs or load_plan_inputs(learner)
-    planned = {
-        "weekly_hours": learner.weekly_hours,
-        "review_hours": this_week_review_hours(learner, inputs, now),
-        "entries": this_week_entries(learner, inputs, now),
-    }
+    planned = this_week_plan(learner, inputs or load_plan_inputs(learner), now)
     if existing:
         for name, value in planned.items():
             setattr(existing, name, value)
@@ -273,9 +267,7 @@ def plan_chunk(*, chunk: Chunk, now: datetime) -> ChunkResult:
             WeekPlan(
                 learner=learner,
                 week_start=start,
-                weekly_hours=learner.weekly_hours,
-                review_hours=this_week_review_hours(learner, inputs[learner.pk], now),
-                entries=this_week_entries(learner, inputs[learner.pk], now),
+                **this_week_plan(learner, inputs[learner.pk], now),
             )
             for learner in to_plan
         ],
